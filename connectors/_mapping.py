@@ -1,0 +1,85 @@
+"""Turning one raw row or document of a source into a canonical :class:`Record`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from connectors.base import EntitySpec, Record
+
+logger = logging.getLogger("c360.connectors")
+
+Getter = Callable[[Any, str], Any]
+
+
+def dotted(document: Any, path: str) -> Any:
+    """The value at a dotted path (``address.city``, ``phones.0.number``), or None."""
+    current = document
+    for part in path.split("."):
+        if isinstance(current, Mapping):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def flat(row: Any, column: str) -> Any:
+    """The value of one column of a flat row."""
+    return row.get(column)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """A record's update time from the forms legacy systems use; None when it cannot be read.
+
+    Accepts datetimes, dates, ISO 8601 strings (``Z`` included) and Unix epoch seconds or
+    milliseconds. A naive time is taken as UTC.
+    """
+    parsed: datetime | None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_record(
+    source: str, spec: EntitySpec, raw: Any, get: Getter = flat
+) -> Record | None:
+    """Map one raw row onto canonical fields; None (and a warning) when it has no key."""
+    data: dict[str, Any] = {}
+    for canonical, source_field in spec.fields.items():
+        value = get(raw, source_field)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is not None and value != "":
+            data[canonical] = value
+    key = data.get("key")
+    if key is None:
+        logger.warning("%s: a %s record without its key field was skipped", source, spec.name)
+        return None
+    data["key"] = str(key)
+    return Record(
+        source=source,
+        entity=spec.name,
+        key=str(key),
+        data=data,
+        source_fields=spec.fields,
+        updated_at=parse_timestamp(data.get("updated_at")),
+    )

@@ -1,0 +1,135 @@
+"""The connector contract: one batched verb over one legacy system.
+
+A connector wraps one system in place. It answers one question, batched: "give me the
+``entity`` records whose ``by`` equals each of ``values``". A get by key (``by="key"``), a
+look-up by an identifier (``by="email"``) and the children of a parent
+(``entity="order", by="customer_no"``) are all this one call.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, ClassVar, Self
+
+from connectors.errors import UnsupportedLookup
+from connectors.options import SourceConfig
+
+__all__ = ["Connector", "EntitySpec", "Record", "SourceHealth"]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of one source, its data already mapped to canonical field names.
+
+    ``source_fields`` names, for each canonical field, the source's own field it came from;
+    ``updated_at`` is the record's last-update time where the system keeps one.
+    """
+
+    source: str
+    entity: str
+    key: str
+    data: Mapping[str, Any]
+    source_fields: Mapping[str, str]
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpec:
+    """What a source serves of one entity: the ``by`` values it accepts and its field mapping."""
+
+    name: str
+    by: frozenset[str]
+    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    ok: bool
+    detail: str = ""
+
+
+class Connector(abc.ABC):
+    """Base class of every connector kind.
+
+    Subclasses set ``config_model`` to the pydantic model of their config block and implement
+    :meth:`fetch`. Any I/O object (an ``httpx.AsyncClient``, an SQLAlchemy engine) is passed to
+    the constructor; :meth:`from_config` builds it, and is called by the app at start-up;
+    :meth:`aclose` releases it at shutdown.
+
+    A minimal connector over a dict::
+
+        class DictConnector(Connector):
+            config_model = SourceConfig
+
+            async def fetch(self, entity, by, values):
+                spec = self.spec(entity, by)
+                return {v: [r for r in ROWS if r.data.get(by) == v] for v in values}
+    """
+
+    config_model: ClassVar[type[SourceConfig]] = SourceConfig
+
+    def __init__(self, name: str, config: SourceConfig) -> None:
+        self.name = name
+        self.config = config
+        self._entities = MappingProxyType(
+            {
+                entity: EntitySpec(
+                    entity, frozenset({"key", *cfg.lookups()}), MappingProxyType(cfg.fields)
+                )
+                for entity, cfg in config.entities.items()
+            }
+        )
+
+    @classmethod
+    def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
+        """Build the connector and the I/O objects it needs. ``base_dir`` is the config's folder."""
+        return cls(name, config)
+
+    @property
+    def entities(self) -> Mapping[str, EntitySpec]:
+        """The entities this source serves, each with the ``by`` values it accepts."""
+        return self._entities
+
+    def spec(self, entity: str, by: str) -> EntitySpec:
+        """The entity's spec, or :class:`UnsupportedLookup` when ``(entity, by)`` is not served."""
+        spec = self._entities.get(entity)
+        if spec is None:
+            served = ", ".join(sorted(self._entities)) or "nothing"
+            raise UnsupportedLookup(self.name, f"does not serve entity {entity!r} (serves {served})")
+        if by not in spec.by:
+            accepted = ", ".join(sorted(spec.by))
+            raise UnsupportedLookup(
+                self.name, f"cannot look up {entity} by {by!r} (accepts {accepted})"
+            )
+        return spec
+
+    @abc.abstractmethod
+    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+        """The ``entity`` records whose ``by`` equals each of ``values``.
+
+        Returns a mapping with every asked value as a key (an empty list where none was found).
+        Raises a :class:`connectors.errors.SourceError` on any failure of the backend.
+        """
+
+    async def health(self) -> SourceHealth:
+        """Whether the source answers now. The default claims health without asking."""
+        return SourceHealth(ok=True)
+
+    async def aclose(self) -> None:
+        """Release what :meth:`from_config` built. The default has nothing to release."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

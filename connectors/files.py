@@ -1,0 +1,259 @@
+"""``kind: csv`` and ``kind: fixed_width`` — nightly export files read in place.
+
+Each entity is one file. The file is parsed off the event loop into in-memory indexes, one per
+look-up column, and parsed again when its modification time or size changes (checked at most
+every ``reload_check``). Legacy exports are often latin-1 and ``;``-separated::
+
+    loyalty:
+      kind: csv
+      directory: /srv/exports          # relative paths are taken from the config's folder
+      encoding: latin-1
+      delimiter: ";"
+      entities:
+        person:
+          file: loyalty_members.csv
+          by: {email: EMAIL}
+          fields: {key: LOYALTY_NO, email: EMAIL, family_name: NAME}
+
+    dealer_visits:
+      kind: fixed_width
+      entities:
+        visit:
+          file: visits.txt
+          skip_lines: 1                  # a header line
+          columns: {VISIT_ID: 1-8, VIN: 9-25, DATE: 26-33}
+          fields: {key: VISIT_ID}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from connectors._exports import ColumnSpan, ParsedExport, parse_csv, parse_fixed_width, parse_span
+from connectors._mapping import build_record
+from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.errors import SourceMisconfigured, SourceUnavailable
+from connectors.options import Duration, EntityConfig, Identifier, Problem, SourceConfig
+
+__all__ = [
+    "CsvConfig",
+    "CsvConnector",
+    "FileExportConnector",
+    "FixedWidthConfig",
+    "FixedWidthConnector",
+]
+
+logger = logging.getLogger("c360.connectors")
+
+Span = Annotated[ColumnSpan, BeforeValidator(parse_span)]
+
+
+def _codec(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+    return value
+
+
+class FileEntityConfig(EntityConfig):
+    file: str = Field(min_length=1)
+    by: dict[Identifier, str] = Field(default_factory=dict)
+    encoding: str | None = None
+
+    _encoding = field_validator("encoding")(_codec)
+
+    def lookups(self) -> frozenset[str]:
+        return frozenset(self.by)
+
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
+
+
+class CsvEntityConfig(FileEntityConfig):
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    quotechar: str = Field(default='"', min_length=1, max_length=1)
+
+
+class FixedWidthEntityConfig(FileEntityConfig):
+    columns: dict[str, Span] = Field(min_length=1)
+    skip_lines: int = Field(default=0, ge=0)
+
+
+class FileSourceConfig(SourceConfig):
+    directory: str = "."
+    encoding: str = "utf-8"
+    reload_check: Duration = 1.0
+
+    _encoding = field_validator("encoding")(_codec)
+
+    def problems(self) -> Iterator[Problem]:
+        for name, entity in self.entities.items():
+            assert isinstance(entity, FileEntityConfig)
+            if "key" in entity.by:
+                yield ("entities", name, "by", "key"), "`key` is read from fields.key"
+
+
+class CsvConfig(FileSourceConfig):
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    entities: dict[Identifier, CsvEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
+
+
+class FixedWidthConfig(FileSourceConfig):
+    entities: dict[Identifier, FixedWidthEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
+
+    def problems(self) -> Iterator[Problem]:
+        yield from super().problems()
+        for name, entity in self.entities.items():
+            for section, table in (("fields", entity.fields), ("by", entity.by)):
+                for canonical, column in table.items():
+                    if column not in entity.columns:
+                        yield (
+                            ("entities", name, section, canonical),
+                            f"{column!r} is not one of the declared columns",
+                        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    stamp: tuple[int, int]
+    by: Mapping[str, Mapping[str, list[Record]]]
+    problems: tuple[str, ...]
+    checked: float
+
+
+class FileExportConnector(Connector):
+    """Base of the file kinds: a subclass says how to parse one file into rows."""
+
+    config: FileSourceConfig
+
+    def __init__(self, name: str, config: FileSourceConfig, directory: Path) -> None:
+        super().__init__(name, config)
+        self.directory = directory
+        self._indexes: dict[str, _Index] = {}
+        self._locks = {entity: asyncio.Lock() for entity in config.entities}
+
+    @classmethod
+    def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
+        assert isinstance(config, FileSourceConfig)
+        return cls(name, config, (base_dir / config.directory).resolve())
+
+    def path(self, entity: str) -> Path:
+        cfg = self.config.entities[entity]
+        assert isinstance(cfg, FileEntityConfig)
+        return self.directory / cfg.file
+
+    def parse(self, entity: str, path: Path, data: bytes) -> ParsedExport:
+        """Parse one file's bytes into rows of column name -> text."""
+        raise NotImplementedError
+
+    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+        spec = self.spec(entity, by)
+        index = (await self._index(entity, spec)).by[by]
+        return {value: list(index.get(value, ())) for value in values}
+
+    async def health(self) -> SourceHealth:
+        missing = [str(self.path(e)) for e in self.config.entities if not self.path(e).is_file()]
+        if missing:
+            return SourceHealth(ok=False, detail=f"missing: {', '.join(missing)}")
+        problems = sum(len(index.problems) for index in self._indexes.values())
+        return SourceHealth(ok=True, detail=f"{problems} malformed rows skipped")
+
+    def problems(self, entity: str) -> tuple[str, ...]:
+        """The rows skipped at the last load of the entity's file, each as ``file:line: why``."""
+        index = self._indexes.get(entity)
+        return index.problems if index else ()
+
+    async def _index(self, entity: str, spec: EntitySpec) -> _Index:
+        current = self._indexes.get(entity)
+        now = time.monotonic()
+        if current is not None and now - current.checked < self.config.reload_check:
+            return current
+        async with self._locks[entity]:
+            current = self._indexes.get(entity)
+            if current is not None and now - current.checked < self.config.reload_check:
+                return current
+            path = self.path(entity)
+            try:
+                stat = await asyncio.to_thread(path.stat)
+            except OSError as exc:
+                if current is None:
+                    raise SourceUnavailable(self.name, f"cannot read {path}: {exc.strerror}") from exc
+                logger.warning("%s: %s is gone; serving its last load", self.name, path)
+                return current
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if current is not None and current.stamp == stamp:
+                self._indexes[entity] = _Index(stamp, current.by, current.problems, now)
+            else:
+                self._indexes[entity] = await asyncio.to_thread(self._load, entity, spec, path, stamp)
+            return self._indexes[entity]
+
+    def _load(self, entity: str, spec: EntitySpec, path: Path, stamp: tuple[int, int]) -> _Index:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceUnavailable(self.name, f"cannot read {path}: {exc.strerror}") from exc
+        parsed = self.parse(entity, path, data)
+        cfg = self.config.entities[entity]
+        assert isinstance(cfg, FileEntityConfig)
+        absent = [c for c in cfg.columns() if c not in parsed.header]
+        if absent:
+            raise SourceMisconfigured(
+                self.name,
+                f"{path.name} has no column {', '.join(map(repr, absent))}"
+                f" (it has {', '.join(parsed.header) or 'no header'})",
+            )
+        lookups = {"key": cfg.fields["key"], **cfg.by}
+        by: dict[str, dict[str, list[Record]]] = {name: {} for name in lookups}
+        for _, row in parsed.rows:
+            record = build_record(self.name, spec, row)
+            if record is None:
+                continue
+            for name, column in lookups.items():
+                value = row[column].strip()
+                if value:
+                    by[name].setdefault(value, []).append(record)
+        for problem in parsed.problems:
+            logger.warning("%s: %s", self.name, problem)
+        return _Index(stamp, by, tuple(parsed.problems), time.monotonic())
+
+
+class CsvConnector(FileExportConnector):
+    """Reads delimited text exports, with a header line naming the columns."""
+
+    config_model = CsvConfig
+    config: CsvConfig
+
+    def parse(self, entity: str, path: Path, data: bytes) -> ParsedExport:
+        cfg = self.config.entities[entity]
+        return parse_csv(
+            path,
+            data,
+            cfg.encoding or self.config.encoding,
+            cfg.delimiter or self.config.delimiter,
+            cfg.quotechar,
+        )
+
+
+class FixedWidthConnector(FileExportConnector):
+    """Reads fixed-width exports, cut into columns by character positions."""
+
+    config_model = FixedWidthConfig
+    config: FixedWidthConfig
+
+    def parse(self, entity: str, path: Path, data: bytes) -> ParsedExport:
+        cfg = self.config.entities[entity]
+        encoding = cfg.encoding or self.config.encoding
+        return parse_fixed_width(path, data, encoding, dict(cfg.columns), cfg.skip_lines)
+
+

@@ -1,0 +1,96 @@
+"""Configuration models shared by every connector kind.
+
+A connector declares the shape of its ``sources.<name>`` block as a pydantic model derived
+from :class:`SourceConfig`; the gateway's config loader validates each block against the
+model of its ``kind`` and reports every problem with file, line and key path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "Duration",
+    "EntityConfig",
+    "Identifier",
+    "Problem",
+    "SourceConfig",
+    "parse_duration",
+]
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# A problem found after the shape is valid: (key path below the source block, message).
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def parse_duration(value: Any) -> float:
+    """``2s``, ``500ms``, ``5m``, ``1h``, ``1d`` or a plain number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration such as 2s, 500ms or 5m")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    else:
+        raise ValueError(f"{value!r} is not a duration such as 2s, 500ms or 5m")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def _identifier(value: Any) -> Any:
+    if isinstance(value, str) and not _IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not a name (letters, digits and _ only)")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Identifier = Annotated[str, BeforeValidator(_identifier)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityConfig(_Strict):
+    """How one canonical entity is read from a source.
+
+    ``fields`` maps canonical field names (checked against the catalogue) to the source's own
+    field names; it must map ``key``.
+    """
+
+    fields: dict[Identifier, str] = Field(min_length=1)
+
+    def lookups(self) -> frozenset[str]:
+        """The ``by`` values this entity accepts besides ``key``."""
+        return frozenset()
+
+
+class SourceConfig(_Strict):
+    """Keys every source block has, whatever its kind.
+
+    Example::
+
+        crm:
+          kind: rest
+          timeout: 2s
+          concurrency: 8
+    """
+
+    kind: str
+    description: str = ""
+    timeout: Duration = 5.0
+    concurrency: int = Field(default=10, ge=1, le=1000)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    entities: dict[Identifier, EntityConfig] = Field(min_length=1)
+
+    def problems(self) -> Iterator[Problem]:
+        """Problems the model's shape cannot express; a kind adds its own by overriding."""
+        return iter(())

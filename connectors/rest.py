@@ -1,0 +1,227 @@
+"""``kind: rest`` — a JSON-over-HTTP system, read with one shared ``httpx.AsyncClient``.
+
+Per entity, path templates say how to read it::
+
+    person:
+      get: /contacts/{key}                     # one record by key
+      batch: /contacts?ids={keys}              # many by key, comma-joined, where the system can
+      lookup: {email: /contacts?email={value}} # by an identifier
+      children: {customer_no: /customers/{value}/orders}   # by a parent's key
+      items: data.results                      # where the list sits in a list answer
+      fields: {key: id, email: emailAddress, city: address.city}
+
+Every value is percent-escaped before it is placed in a template, ``/``, ``?``, ``&`` and ``#``
+included, so a key such as ``../admin`` or ``a?b=c`` can never change the path or the query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field, field_validator
+
+from connectors._mapping import build_record, dotted
+from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.errors import (
+    SourceBadResponse,
+    SourceTimeout,
+    SourceUnavailable,
+    snippet,
+)
+from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+
+__all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class RestEntityConfig(EntityConfig):
+    get: str | None = None
+    batch: str | None = None
+    batch_separator: str = Field(default=",", min_length=1)
+    lookup: dict[Identifier, str] = Field(default_factory=dict)
+    children: dict[Identifier, str] = Field(default_factory=dict)
+    items: str | None = None
+
+    def lookups(self) -> frozenset[str]:
+        return frozenset(self.lookup) | frozenset(self.children)
+
+    def templates(self) -> Iterator[tuple[tuple[str, ...], str, str]]:
+        """(key path, template, the one placeholder it must hold) for every template."""
+        if self.get is not None:
+            yield ("get",), self.get, "key"
+        if self.batch is not None:
+            yield ("batch",), self.batch, "keys"
+        for section, table in (("lookup", self.lookup), ("children", self.children)):
+            for by, template in table.items():
+                yield (section, by), template, "value"
+
+
+class RestConfig(SourceConfig):
+    base_url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    entities: dict[Identifier, RestEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        url = httpx.URL(value)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    def problems(self) -> Iterator[Problem]:
+        for name, entity in self.entities.items():
+            where: tuple[str | int, ...] = ("entities", name)
+            if entity.get is None and entity.batch is None:
+                yield where, "needs `get` or `batch` to read records by key"
+            for both in sorted(set(entity.lookup) & set(entity.children)):
+                yield (*where, "children", both), "already declared under lookup"
+            for path, template, wanted in entity.templates():
+                found = _PLACEHOLDER.findall(template)
+                if found != [wanted]:
+                    yield (*where, *path), f"must hold {{{wanted}}} exactly once, and nothing else"
+
+
+def escape(value: str) -> str:
+    """Percent-escape a value for any position in a URL; it can never add a path segment."""
+    if value and set(value) == {"."}:  # "." and ".." would be read as dot-segments
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+class RestConnector(Connector):
+    """Reads a REST/JSON system through an injected ``httpx.AsyncClient``."""
+
+    config_model = RestConfig
+    config: RestConfig
+
+    def __init__(self, name: str, config: RestConfig, client: httpx.AsyncClient) -> None:
+        super().__init__(name, config)
+        self.client = client
+        self._slots = asyncio.Semaphore(config.concurrency)
+
+    @classmethod
+    def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
+        assert isinstance(config, RestConfig)
+        client = httpx.AsyncClient(
+            base_url=config.base_url,
+            headers=config.headers,
+            timeout=httpx.Timeout(config.timeout),
+            limits=httpx.Limits(
+                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
+            ),
+            follow_redirects=False,
+        )
+        return cls(name, config, client)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def health(self) -> SourceHealth:
+        try:
+            async with self._slots, asyncio.timeout(self.config.timeout):
+                response = await self.client.get("/")
+        except (httpx.HTTPError, TimeoutError) as exc:
+            return SourceHealth(ok=False, detail=f"{type(exc).__name__}: {exc}")
+        return SourceHealth(ok=response.status_code < 500, detail=f"HTTP {response.status_code}")
+
+    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+        spec = self.spec(entity, by)
+        cfg = self.config.entities[entity]
+        wanted = list(dict.fromkeys(values))
+        if by == "key" and cfg.batch is not None:
+            return await self._fetch_batched(spec, cfg, cfg.batch, wanted)
+        if by == "key":
+            assert cfg.get is not None
+            template, placeholder = cfg.get, "{key}"
+        else:
+            template, placeholder = {**cfg.lookup, **cfg.children}[by], "{value}"
+        found = await asyncio.gather(
+            *(self._read(spec, cfg, template.replace(placeholder, escape(v))) for v in wanted)
+        )
+        return dict(zip(wanted, found, strict=True))
+
+    async def _fetch_batched(
+        self, spec: EntitySpec, cfg: RestEntityConfig, template: str, keys: list[str]
+    ) -> dict[str, list[Record]]:
+        size = self.config.batch_size
+        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        answers = await asyncio.gather(
+            *(
+                self._read(
+                    spec, cfg, template.replace("{keys}", cfg.batch_separator.join(map(escape, c)))
+                )
+                for c in chunks
+            )
+        )
+        result: dict[str, list[Record]] = {key: [] for key in keys}
+        for records in answers:
+            for record in records:
+                if record.key in result:
+                    result[record.key].append(record)
+        return result
+
+    async def _read(self, spec: EntitySpec, cfg: RestEntityConfig, url: str) -> list[Record]:
+        document = await self._get_json(url)
+        if document is None:
+            return []
+        rows = _rows(document, cfg.items)
+        if rows is None:
+            raise SourceBadResponse(
+                self.name, f"GET {_path(url)}: expected an object or a list, got {document!r:.80}"
+            )
+        records = (build_record(self.name, spec, row, dotted) for row in rows)
+        return [record for record in records if record is not None]
+
+    async def _get_json(self, url: str) -> Any:
+        try:
+            async with self._slots, asyncio.timeout(self.config.timeout):
+                response = await self.client.get(url)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            raise SourceTimeout(
+                self.name, f"GET {_path(url)}: no answer within {self.config.timeout:g}s"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(
+                self.name, f"GET {_path(url)}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            raise SourceBadResponse(
+                self.name,
+                f"GET {_path(url)}: HTTP {response.status_code}: {snippet(response.text)}",
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SourceBadResponse(
+                self.name,
+                f"GET {_path(url)}: not JSON ({response.headers.get('content-type', 'no type')}):"
+                f" {snippet(response.text)}",
+                status=response.status_code,
+            ) from exc
+
+
+def _rows(document: Any, items: str | None) -> list[Mapping[str, Any]] | None:
+    if isinstance(document, Mapping) and items is not None:
+        inner = dotted(document, items)
+        document = inner if isinstance(inner, list) else document
+    if isinstance(document, Mapping):
+        return [document]
+    if isinstance(document, list) and all(isinstance(row, Mapping) for row in document):
+        return document
+    return None
+
+
+def _path(url: str) -> str:
+    """The URL as it goes in an error message: never longer than a line."""
+    return snippet(url, 100)

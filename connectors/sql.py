@@ -1,0 +1,233 @@
+"""``kind: sql`` — a relational database read through SQLAlchemy's async engine.
+
+One table or view per entity; canonical fields map onto columns; every look-up is a batched
+``WHERE column IN (...)`` in chunks of ``batch_size``, with bound parameters only::
+
+    billing:
+      kind: sql
+      url: sqlite+aiosqlite:///billing.db        # or postgresql+asyncpg://user:pw@host/db
+      entities:
+        order:
+          table: orders
+          by: {customer_no: account_no}           # look-up name -> column
+          fields: {key: order_id, customer_ref: account_no, total: total_amount}
+
+SQLite databases are opened read-only (a mistyped path is an error, never a new empty file),
+and a relative SQLite path is taken from the config file's folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import sqlalchemy as sa
+from pydantic import Field, field_validator
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from connectors._mapping import build_record
+from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.errors import (
+    SourceBadResponse,
+    SourceError,
+    SourceMisconfigured,
+    SourceTimeout,
+    SourceUnavailable,
+    snippet,
+)
+from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+
+__all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig"]
+
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+
+
+class SqlEntityConfig(EntityConfig):
+    table: str = Field(min_length=1)
+    db_schema: str | None = Field(default=None, alias="schema")
+    by: dict[Identifier, str] = Field(default_factory=dict)
+
+    def lookups(self) -> frozenset[str]:
+        return frozenset(self.by)
+
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
+
+
+class SqlConfig(SourceConfig):
+    url: str
+    pool_size: int = Field(default=5, ge=1, le=100)
+    entities: dict[Identifier, SqlEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
+
+    @field_validator("url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except sa_exc.ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        driver = _ASYNC_DRIVERS.get(url.get_backend_name())
+        if driver is None:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r} (sqlite, postgresql)")
+        if url.get_driver_name() != driver:
+            raise ValueError(f"use the async driver: {url.get_backend_name()}+{driver}://...")
+        return value
+
+    def problems(self) -> Iterator[Problem]:
+        for name, entity in self.entities.items():
+            if "key" in entity.by:
+                yield ("entities", name, "by", "key"), "`key` is read from fields.key"
+
+
+class SqlConnector(Connector):
+    """Reads tables or views through an injected SQLAlchemy ``AsyncEngine``."""
+
+    config_model = SqlConfig
+    config: SqlConfig
+
+    def __init__(self, name: str, config: SqlConfig, engine: AsyncEngine) -> None:
+        super().__init__(name, config)
+        self.engine = engine
+        self._tables: dict[str, sa.Table] = {}
+        self._reflecting = asyncio.Lock()
+        self._slots = asyncio.Semaphore(config.concurrency)
+
+    @classmethod
+    def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
+        assert isinstance(config, SqlConfig)
+        url = make_url(config.url)
+        options: dict[str, Any] = {}
+        if url.get_backend_name() == "sqlite":
+            url = _read_only_sqlite(url, base_dir)
+        else:
+            options.update(pool_size=config.pool_size, pool_pre_ping=True)
+        return cls(name, config, create_async_engine(url, **options))
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    async def health(self) -> SourceHealth:
+        try:
+            async with self._guard("health check"), self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except SourceError as exc:
+            return SourceHealth(ok=False, detail=exc.detail)
+        return SourceHealth(ok=True)
+
+    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+        spec = self.spec(entity, by)
+        cfg = self.config.entities[entity]
+        table = await self._table(entity, cfg)
+        column = table.c[cfg.fields["key"] if by == "key" else cfg.by[by]]
+        asked: dict[Any, list[str]] = {}
+        for value in dict.fromkeys(values):
+            typed = _typed(column, value)
+            if typed is not None:
+                asked.setdefault(typed, []).append(value)
+        result: dict[str, list[Record]] = {value: [] for value in values}
+        typed_values = list(asked)
+        size = self.config.batch_size
+        for start in range(0, len(typed_values), size):
+            chunk = typed_values[start : start + size]
+            statement = sa.select(*table.c).where(column.in_(chunk))
+            async with self._guard(f"{entity} by {by}"), self.engine.connect() as conn:
+                rows = (await conn.execute(statement)).mappings().all()
+            for row in rows:
+                record = build_record(self.name, spec, row)
+                if record is None:
+                    continue
+                for value in asked.get(row[column.name], ()):
+                    result[value].append(record)
+        return result
+
+    async def _table(self, entity: str, cfg: SqlEntityConfig) -> sa.Table:
+        if entity in self._tables:
+            return self._tables[entity]
+        async with self._reflecting:
+            if entity not in self._tables:
+                self._tables[entity] = await self._reflect(entity, cfg)
+        return self._tables[entity]
+
+    async def _reflect(self, entity: str, cfg: SqlEntityConfig) -> sa.Table:
+        def columns(sync_conn: sa.Connection) -> list[Any]:
+            return list(sa.inspect(sync_conn).get_columns(cfg.table, schema=cfg.db_schema))
+
+        try:
+            async with self._guard(f"reading table {cfg.table}"), self.engine.connect() as conn:
+                found = {c["name"]: c["type"] for c in await conn.run_sync(columns)}
+        except sa_exc.NoSuchTableError as exc:
+            raise SourceMisconfigured(self.name, f"no table or view {cfg.table!r}") from exc
+        if not found:
+            raise SourceMisconfigured(self.name, f"no table or view {cfg.table!r}")
+        missing = [c for c in cfg.columns() if c not in found]
+        if missing:
+            raise SourceMisconfigured(
+                self.name,
+                f"entities.{entity}: table {cfg.table!r} has no column "
+                f"{', '.join(map(repr, missing))} (it has {', '.join(sorted(found))})",
+            )
+        return sa.Table(
+            cfg.table,
+            sa.MetaData(),
+            *(sa.Column(name, found[name]) for name in cfg.columns()),
+            schema=cfg.db_schema,
+        )
+
+    def _guard(self, what: str) -> _Guard:
+        return _Guard(self, what)
+
+
+class _Guard:
+    """Holds a concurrency slot and the timeout, and translates driver errors at the boundary."""
+
+    def __init__(self, connector: SqlConnector, what: str) -> None:
+        self.connector = connector
+        self.what = what
+        self._timeout = asyncio.timeout(connector.config.timeout)
+
+    async def __aenter__(self) -> None:
+        await self.connector._slots.acquire()
+        await self._timeout.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.connector._slots.release()
+        name, what = self.connector.name, self.what
+        try:
+            await self._timeout.__aexit__(exc_type, exc, tb)
+        except TimeoutError as timeout:
+            limit = self.connector.config.timeout
+            raise SourceTimeout(name, f"{what}: no answer within {limit:g}s") from timeout
+        if exc is None or isinstance(exc, SourceError | sa_exc.NoSuchTableError):
+            return
+        if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | OSError):
+            raise SourceUnavailable(name, f"{what}: {snippet(str(exc).splitlines()[0])}") from exc
+        if isinstance(exc, sa_exc.SQLAlchemyError):
+            raise SourceBadResponse(name, f"{what}: {snippet(str(exc).splitlines()[0])}") from exc
+
+
+def _typed(column: sa.Column[Any], value: str) -> Any:
+    """The value as the column's type holds it; None when no row of that type could match."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is int:
+        return int(value) if _INTEGER.match(value) else None
+    return value
+
+
+def _read_only_sqlite(url: URL, base_dir: Path) -> URL:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return url
+    path = Path(database)
+    if not path.is_absolute():
+        path = base_dir / path
+    query = {**url.query, "mode": "ro", "uri": "true"}
+    return url.set(database=f"file:{path.resolve().as_posix()}", query=query)

@@ -1,0 +1,240 @@
+"""The gateway's YAML configuration -> typed, validated settings.
+
+Every problem is reported at once, each naming the file, the line and the key path::
+
+    c360.yaml:14: sources.crm.entities.person.fields.emial: not a field of person
+
+Values may use ``${VAR}`` and ``${VAR:-default}`` (``$$`` is a literal ``$``); durations are
+written ``2s``, ``500ms``, ``5m``; unknown keys are errors. Each source block is validated
+against the config model of its ``kind``; field mappings are checked against the canonical
+entity catalogue.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.base import Connector
+from connectors.options import Identifier, SourceConfig
+from connectors.registry import UnknownConnectorKind, resolve_kind
+from gateway._yaml import KeyPath, LoadedYaml, load_yaml
+from schema.catalogue import CATALOGUE
+
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "ServerSettings",
+    "Settings",
+    "SourceSettings",
+    "load_settings",
+    "parse_settings",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration is not valid; ``problems`` holds every problem found."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    graphiql: bool = True
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: dict[Identifier, dict[str, Any]] = Field(min_length=1)
+    server: ServerSettings = ServerSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    name: str
+    connector: type[Connector]
+    config: SourceConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path
+    sources: Mapping[str, SourceSettings]
+    server: ServerSettings
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{s.name} ({s.config.kind})" for s in self.sources.values())
+        entities = sum(len(s.config.entities) for s in self.sources.values())
+        return f"{self.path.name}: valid; {len(self.sources)} sources: {kinds}; {entities} entities"
+
+
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raises :class:`ConfigError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(str(path), 1, "", f"cannot read: {exc}")]) from exc
+    return parse_settings(text, path=path, environ=os.environ if environ is None else environ)
+
+
+def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Settings:
+    loaded = load_yaml(text, environ)
+    report = _Report(str(path), loaded)
+    for located in loaded.problems:
+        report.add(located.path, located.message, line=located.line)
+    if loaded.value is None and not loaded.problems:
+        report.add((), "the file is empty; it needs at least a `sources:` block")
+    if report.problems and loaded.value is None:
+        raise ConfigError(report.problems)
+    if not isinstance(loaded.value, dict):
+        report.add((), "the top level must be a mapping of keys (sources:, server:)")
+        raise ConfigError(report.problems)
+    try:
+        document = _Document.model_validate(loaded.value)
+    except ValidationError as exc:
+        report.pydantic((), exc, _Document)
+        raw_sources = loaded.value.get("sources")
+        sources = raw_sources if isinstance(raw_sources, dict) else {}
+        server = ServerSettings()
+    else:
+        sources, server = document.sources, document.server
+    settings = {}
+    for name, block in sources.items():
+        if isinstance(block, dict) and name.isidentifier():
+            source = _source(name, block, report)
+            if source is not None:
+                settings[name] = source
+    if report.problems:
+        raise ConfigError(sorted(report.problems, key=lambda p: p.line))
+    return Settings(path=path, sources=settings, server=server)
+
+
+def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings | None:
+    where: KeyPath = ("sources", name)
+    before = len(report.problems)
+    _check_catalogue(where, block.get("entities"), report)
+    kind = block.get("kind")
+    if not isinstance(kind, str):
+        report.add((*where, "kind"), "required: rest, sql, csv, fixed_width or 'package.module:Class'")
+        return None
+    try:
+        connector = resolve_kind(kind)
+    except UnknownConnectorKind as exc:
+        report.add((*where, "kind"), str(exc))
+        return None
+    try:
+        config = connector.config_model.model_validate(block)
+    except ValidationError as exc:
+        report.pydantic(where, exc, connector.config_model)
+        return None
+    for sub_path, message in config.problems():
+        report.add((*where, *sub_path), message)
+    return SourceSettings(name, connector, config) if len(report.problems) == before else None
+
+
+def _check_catalogue(where: KeyPath, entities: Any, report: _Report) -> None:
+    """Entity names and their field mappings against the catalogue, on the raw block."""
+    if not isinstance(entities, dict):
+        return
+    for entity_name, entity in entities.items():
+        at: KeyPath = (*where, "entities", entity_name)
+        canonical = CATALOGUE.get(entity_name)
+        if canonical is None:
+            hint = _hint(entity_name, list(CATALOGUE))
+            report.add(at, f"not an entity of the catalogue ({', '.join(sorted(CATALOGUE))}){hint}")
+            continue
+        fields = entity.get("fields") if isinstance(entity, dict) else None
+        if not isinstance(fields, dict):
+            continue
+        for field_name in fields:
+            if not canonical.has_field(field_name):
+                hint = _hint(field_name, canonical.fields)
+                report.add((*at, "fields", field_name), f"not a field of {entity_name}{hint}")
+        if "key" not in fields:
+            report.add((*at, "fields"), "must map `key` to the source's record identifier")
+
+
+def _hint(name: str, choices: Mapping[str, Any] | list[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Report:
+    def __init__(self, file: str, loaded: LoadedYaml) -> None:
+        self.file, self.loaded = file, loaded
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, path: KeyPath, message: str, *, line: int | None = None) -> None:
+        shown = ".".join(str(part) for part in path)
+        at = line if line is not None else self.loaded.line_of(path)
+        self.problems.append(ConfigProblem(self.file, at, shown, message))
+
+    def pydantic(self, where: KeyPath, error: ValidationError, model: type[BaseModel]) -> None:
+        for item in error.errors():
+            loc = tuple(p for p in item["loc"] if p != "[key]")
+            path = (*where, *loc)
+            kind, message = item["type"], item["msg"]
+            if kind == "extra_forbidden":
+                parent = _model_at(model, loc[:-1])
+                known = list(parent.model_fields) if parent else []
+                message = f"unknown key{_hint(str(loc[-1]), known)}"
+            elif kind == "missing":
+                message = "required key is missing"
+            elif message.startswith(("Value error, ", "Assertion failed, ")):
+                message = message.split(", ", 1)[1]
+            self.add(path, message)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at ``loc`` (for 'did you mean' hints)."""
+    current: Any = model
+    parts = iter(loc)
+    for part in parts:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(str(part)) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        if info is None:
+            return None
+        current = info.annotation
+        if get_origin(current) is dict:
+            current = get_args(current)[1]
+            next(parts, None)  # the next part is a key of that dict
+        elif get_origin(current) in (Union, UnionType):
+            current = next((a for a in get_args(current) if _is_model(a)), None)
+    return current if _is_model(current) else None
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)

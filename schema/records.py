@@ -1,0 +1,64 @@
+"""Raw source records as GraphQL types: what one system holds, mapped to canonical names."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from connectors.base import Record
+
+__all__ = ["RecordField", "SourceRecord", "jsonable"]
+
+
+@strawberry.type(description="One canonical field of a source record.")
+class RecordField:
+    name: str = strawberry.field(description="The canonical field name.")
+    value: JSON = strawberry.field(description="The value as the source holds it.")
+    source_field: str = strawberry.field(description="The source's own name for the field.")
+
+
+@strawberry.type(description="One record of one source system, mapped to canonical field names.")
+class SourceRecord:
+    source: str
+    entity: str
+    key: str = strawberry.field(description="The record's identifier in its own system.")
+    updated_at: datetime | None = strawberry.field(
+        description="The record's last-update time, where the system keeps one."
+    )
+    fields: list[RecordField]
+    data: JSON = strawberry.field(description="The canonical fields as one object.")
+
+    @classmethod
+    def of(cls, record: Record) -> SourceRecord:
+        data = {name: jsonable(value) for name, value in record.data.items()}
+        return cls(
+            source=record.source,
+            entity=record.entity,
+            key=record.key,
+            updated_at=record.updated_at,
+            fields=[
+                RecordField(name=name, value=value, source_field=record.source_fields[name])
+                for name, value in data.items()
+            ],
+            data=data,
+        )
+
+
+def jsonable(value: Any) -> Any:
+    """A source value as JSON can carry it: exact decimals and times as strings."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
