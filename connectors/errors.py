@@ -8,7 +8,8 @@ the original exception so that nothing of the cause is lost::
      │    └── SourceTimeout          reached, but no answer within the source's timeout
      ├── SourceBadResponse           answered, but not as configured: non-2xx, not JSON, SOAP fault
      ├── SourceMisconfigured         the configuration does not match the system (missing column)
-     └── UnsupportedLookup           asked for an entity or a ``by`` the source does not serve
+     └── UnsupportedLookup           asked what the source cannot answer: an entity or ``by``
+                                     it does not serve, a value it cannot be asked (too long)
 
 Each error carries a stable ``code`` that the GraphQL layer puts in ``errors[].extensions``.
 """

@@ -76,7 +76,7 @@ class FileEntityConfig(EntityConfig):
     def lookups(self) -> frozenset[str]:
         return frozenset(self.by)
 
-    def columns(self) -> list[str]:
+    def used_columns(self) -> list[str]:
         return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
 
 
@@ -206,7 +206,7 @@ class FileExportConnector(Connector):
         parsed = self.parse(entity, path, data)
         cfg = self.config.entities[entity]
         assert isinstance(cfg, FileEntityConfig)
-        absent = [c for c in cfg.columns() if c not in parsed.header]
+        absent = [c for c in cfg.used_columns() if c not in parsed.header]
         if absent:
             raise SourceMisconfigured(
                 self.name,

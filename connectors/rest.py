@@ -32,6 +32,7 @@ from connectors.errors import (
     SourceBadResponse,
     SourceTimeout,
     SourceUnavailable,
+    UnsupportedLookup,
     snippet,
 )
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
@@ -184,6 +185,8 @@ class RestConnector(Connector):
         try:
             async with self._slots, asyncio.timeout(self.config.timeout):
                 response = await self.client.get(url)
+        except httpx.InvalidURL as exc:
+            raise UnsupportedLookup(self.name, f"cannot be asked by URL: {exc}") from exc
         except (httpx.TimeoutException, TimeoutError) as exc:
             raise SourceTimeout(
                 self.name, f"GET {_path(url)}: no answer within {self.config.timeout:g}s"

@@ -56,7 +56,7 @@ class SqlEntityConfig(EntityConfig):
     def lookups(self) -> frozenset[str]:
         return frozenset(self.by)
 
-    def columns(self) -> list[str]:
+    def used_columns(self) -> list[str]:
         return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
 
 
@@ -126,8 +126,9 @@ class SqlConnector(Connector):
         table = await self._table(entity, cfg)
         column = table.c[cfg.fields["key"] if by == "key" else cfg.by[by]]
         asked: dict[Any, list[str]] = {}
+        nul_free = self.engine.dialect.name == "postgresql"  # its text can never hold NUL
         for value in dict.fromkeys(values):
-            typed = _typed(column, value)
+            typed = None if nul_free and "\x00" in value else _typed(column, value)
             if typed is not None:
                 asked.setdefault(typed, []).append(value)
         result: dict[str, list[Record]] = {value: [] for value in values}
@@ -165,7 +166,7 @@ class SqlConnector(Connector):
             raise SourceMisconfigured(self.name, f"no table or view {cfg.table!r}") from exc
         if not found:
             raise SourceMisconfigured(self.name, f"no table or view {cfg.table!r}")
-        missing = [c for c in cfg.columns() if c not in found]
+        missing = [c for c in cfg.used_columns() if c not in found]
         if missing:
             raise SourceMisconfigured(
                 self.name,
@@ -175,7 +176,7 @@ class SqlConnector(Connector):
         return sa.Table(
             cfg.table,
             sa.MetaData(),
-            *(sa.Column(name, found[name]) for name in cfg.columns()),
+            *(sa.Column(name, found[name]) for name in cfg.used_columns()),
             schema=cfg.db_schema,
         )
 

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.base import Connector
+from tests.support.backends import write_csv, write_fixed_width, write_postgres, write_sqlite
+from tests.support.build import make_connector
+from tests.support.legacy_rest import REST_SOURCE, LegacyRest
+from tests.support.postgres import PostgresServer
+from tests.support.servers import serve
+
+
+@pytest.fixture(scope="session")
+def legacy_rest() -> Iterator[LegacyRest]:
+    """A legacy REST system on a real socket; ``.base_url`` says where."""
+    system = LegacyRest()
+    with serve(system.app) as url:
+        system.base_url = url  # type: ignore[attr-defined]
+        yield system
+
+
+@pytest.fixture
+def rest_system(legacy_rest: LegacyRest) -> LegacyRest:
+    legacy_rest.reset()
+    return legacy_rest
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+BACKENDS = ["rest", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]
+
+
+async def backend_source(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    if kind == "rest":
+        system: LegacyRest = request.getfixturevalue("rest_system")
+        return {**REST_SOURCE, "base_url": system.base_url}  # type: ignore[attr-defined]
+    if kind == "sql-sqlite":
+        return write_sqlite(tmp_path / "estate.db")
+    if kind == "sql-postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return await write_postgres(server.url, f"t_{uuid.uuid4().hex[:12]}")
+    if kind == "csv":
+        return write_csv(tmp_path)
+    return write_fixed_width(tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+async def connector(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Connector]:
+    """The contract estate behind a real backend of each kind, read through its connector."""
+    block = await backend_source(request.param, request, tmp_path)
+    async with make_connector("estate", block, tmp_path) as built:
+        yield built
