@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import sqlite3
 from datetime import date, datetime
@@ -59,7 +60,8 @@ def write_sqlite(path: Path) -> dict[str, Any]:
             db.execute(statement)
         db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", _people_rows())
         db.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", _order_rows())
-    return {"kind": "sql", "url": f"sqlite+aiosqlite:///{path}", "entities": SQL_ENTITIES}
+    return {"kind": "sql", "url": f"sqlite+aiosqlite:///{path}",
+            "entities": copy.deepcopy(SQL_ENTITIES)}
 
 
 async def write_postgres(url: str, schema: str) -> dict[str, Any]:
@@ -84,7 +86,8 @@ async def write_postgres(url: str, schema: str) -> dict[str, Any]:
             )
     finally:
         await engine.dispose()
-    entities = {name: {**spec, "schema": schema} for name, spec in SQL_ENTITIES.items()}
+    entities = {name: {**copy.deepcopy(spec), "schema": schema}
+                for name, spec in SQL_ENTITIES.items()}
     return {"kind": "sql", "url": url, "entities": entities}
 
 
