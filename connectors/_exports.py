@@ -61,7 +61,8 @@ class _Lines:
         self.number = 0
 
     def __iter__(self) -> Iterator[str]:
-        for self.number, raw in enumerate(self.data.splitlines(keepends=True), start=1):
+        for number, raw in enumerate(self.data.splitlines(keepends=True), start=1):
+            self.number = number
             try:
                 yield raw.decode(self.encoding)
             except UnicodeDecodeError as exc:
@@ -70,7 +71,9 @@ class _Lines:
                 )
 
 
-def parse_csv(path: Path, data: bytes, encoding: str, delimiter: str, quotechar: str) -> ParsedExport:
+def parse_csv(
+    path: Path, data: bytes, encoding: str, delimiter: str, quotechar: str
+) -> ParsedExport:
     out = ParsedExport()
     lines = _Lines(path, data, encoding, out)
     reader = csv.reader(iter(lines), delimiter=delimiter, quotechar=quotechar, strict=True)
@@ -91,8 +94,9 @@ def parse_csv(path: Path, data: bytes, encoding: str, delimiter: str, quotechar:
             out.header = [cell.strip().lstrip("\ufeff") for cell in cells]
             continue
         if len(cells) != len(out.header):
+            expected, found = len(out.header), len(cells)
             out.problems.append(
-                f"{path.name}:{start}: expected {len(out.header)} fields, found {len(cells)}; skipped"
+                f"{path.name}:{start}: expected {expected} fields, found {found}; skipped"
             )
             continue
         out.rows.append((start, dict(zip(out.header, cells, strict=True))))

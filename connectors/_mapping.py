@@ -59,9 +59,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def build_record(
-    source: str, spec: EntitySpec, raw: Any, get: Getter = flat
-) -> Record | None:
+def build_record(source: str, spec: EntitySpec, raw: Any, get: Getter = flat) -> Record | None:
     """Map one raw row onto canonical fields; None (and a warning) when it has no key."""
     data: dict[str, Any] = {}
     for canonical, source_field in spec.fields.items():

@@ -100,7 +100,9 @@ class Connector(abc.ABC):
         spec = self._entities.get(entity)
         if spec is None:
             served = ", ".join(sorted(self._entities)) or "nothing"
-            raise UnsupportedLookup(self.name, f"does not serve entity {entity!r} (serves {served})")
+            raise UnsupportedLookup(
+                self.name, f"does not serve entity {entity!r} (serves {served})"
+            )
         if by not in spec.by:
             accepted = ", ".join(sorted(spec.by))
             raise UnsupportedLookup(
@@ -109,7 +111,9 @@ class Connector(abc.ABC):
         return spec
 
     @abc.abstractmethod
-    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+    async def fetch(
+        self, entity: str, by: str, values: Sequence[str]
+    ) -> Mapping[str, list[Record]]:
         """The ``entity`` records whose ``by`` equals each of ``values``.
 
         Returns a mapping with every asked value as a key (an empty list where none was found).
@@ -120,7 +124,7 @@ class Connector(abc.ABC):
         """Whether the source answers now. The default claims health without asking."""
         return SourceHealth(ok=True)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (an optional hook, not abstract)
         """Release what :meth:`from_config` built. The default has nothing to release."""
 
     async def __aenter__(self) -> Self:

@@ -157,7 +157,9 @@ class FileExportConnector(Connector):
         """Parse one file's bytes into rows of column name -> text."""
         raise NotImplementedError
 
-    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+    async def fetch(
+        self, entity: str, by: str, values: Sequence[str]
+    ) -> Mapping[str, list[Record]]:
         spec = self.spec(entity, by)
         index = (await self._index(entity, spec)).by[by]
         return {value: list(index.get(value, ())) for value in values}
@@ -188,14 +190,18 @@ class FileExportConnector(Connector):
                 stat = await asyncio.to_thread(path.stat)
             except OSError as exc:
                 if current is None:
-                    raise SourceUnavailable(self.name, f"cannot read {path}: {exc.strerror}") from exc
+                    raise SourceUnavailable(
+                        self.name, f"cannot read {path}: {exc.strerror}"
+                    ) from exc
                 logger.warning("%s: %s is gone; serving its last load", self.name, path)
                 return current
             stamp = (stat.st_mtime_ns, stat.st_size)
             if current is not None and current.stamp == stamp:
                 self._indexes[entity] = _Index(stamp, current.by, current.problems, now)
             else:
-                self._indexes[entity] = await asyncio.to_thread(self._load, entity, spec, path, stamp)
+                self._indexes[entity] = await asyncio.to_thread(
+                    self._load, entity, spec, path, stamp
+                )
             return self._indexes[entity]
 
     def _load(self, entity: str, spec: EntitySpec, path: Path, stamp: tuple[int, int]) -> _Index:
@@ -255,5 +261,3 @@ class FixedWidthConnector(FileExportConnector):
         cfg = self.config.entities[entity]
         encoding = cfg.encoding or self.config.encoding
         return parse_fixed_width(path, data, encoding, dict(cfg.columns), cfg.skip_lines)
-
-

@@ -133,7 +133,9 @@ class RestConnector(Connector):
             return SourceHealth(ok=False, detail=f"{type(exc).__name__}: {exc}")
         return SourceHealth(ok=response.status_code < 500, detail=f"HTTP {response.status_code}")
 
-    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+    async def fetch(
+        self, entity: str, by: str, values: Sequence[str]
+    ) -> Mapping[str, list[Record]]:
         spec = self.spec(entity, by)
         cfg = self.config.entities[entity]
         wanted = list(dict.fromkeys(values))

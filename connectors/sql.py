@@ -31,7 +31,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors._mapping import build_record
-from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.base import Connector, Record, SourceHealth
 from connectors.errors import (
     SourceBadResponse,
     SourceError,
@@ -74,7 +74,9 @@ class SqlConfig(SourceConfig):
             raise ValueError(f"not a database URL: {exc}") from None
         driver = _ASYNC_DRIVERS.get(url.get_backend_name())
         if driver is None:
-            raise ValueError(f"unsupported database {url.get_backend_name()!r} (sqlite, postgresql)")
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r} (sqlite, postgresql)"
+            )
         if url.get_driver_name() != driver:
             raise ValueError(f"use the async driver: {url.get_backend_name()}+{driver}://...")
         return value
@@ -120,7 +122,9 @@ class SqlConnector(Connector):
             return SourceHealth(ok=False, detail=exc.detail)
         return SourceHealth(ok=True)
 
-    async def fetch(self, entity: str, by: str, values: Sequence[str]) -> Mapping[str, list[Record]]:
+    async def fetch(
+        self, entity: str, by: str, values: Sequence[str]
+    ) -> Mapping[str, list[Record]]:
         spec = self.spec(entity, by)
         cfg = self.config.entities[entity]
         table = await self._table(entity, cfg)

@@ -6,6 +6,7 @@ at start-up and closed there at shutdown; resolvers reach them through the Graph
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         return GatewayContext(request=request, response=response, sources=request.app.state.sources)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except UnicodeDecodeError as exc:  # a JSON body must be UTF-8; say so as a 400
+            raise json.JSONDecodeError(f"not UTF-8 ({exc.reason})", repr(data[:20]), 0) from exc
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -145,7 +145,9 @@ def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings
     _check_catalogue(where, block.get("entities"), report)
     kind = block.get("kind")
     if not isinstance(kind, str):
-        report.add((*where, "kind"), "required: rest, sql, csv, fixed_width or 'package.module:Class'")
+        report.add(
+            (*where, "kind"), "required: rest, sql, csv, fixed_width or 'package.module:Class'"
+        )
         return None
     try:
         connector = resolve_kind(kind)
@@ -210,6 +212,8 @@ class _Report:
                 message = f"unknown key{_hint(str(loc[-1]), known)}"
             elif kind == "missing":
                 message = "required key is missing"
+            elif kind == "too_short":
+                message = "must not be empty"
             elif message.startswith(("Value error, ", "Assertion failed, ")):
                 message = message.split(", ", 1)[1]
             self.add(path, message)

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+import logging
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from connectors.errors import SourceError
 from gateway.source_errors import SourceErrors
 from schema.query import Query
 
-__all__ = ["build_schema"]
+__all__ = ["GatewaySchema", "build_schema"]
+
+logger = logging.getLogger("c360.graphql")
+
+
+class GatewaySchema(strawberry.Schema):
+    """Logs a failing source as a warning and a client's mistake at debug level, never both
+    with a stack trace: unexpected errors are logged where they are masked."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            cause = error.original_error
+            level = logging.WARNING if isinstance(cause, SourceError) else logging.DEBUG
+            logger.log(level, "%s", error.message)
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
-        extensions=[SourceErrors, ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        extensions=[
+            SourceErrors,
+            # Factories: a fresh extension per request, over caches shared at module level.
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+        ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -45,7 +45,7 @@ class SourceRecord:
                 RecordField(name=name, value=value, source_field=record.source_fields[name])
                 for name, value in data.items()
             ],
-            data=data,
+            data=cast(JSON, data),
         )
 
 

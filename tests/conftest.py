@@ -43,7 +43,9 @@ def postgres() -> Iterator[PostgresServer]:
 BACKENDS = ["rest", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]
 
 
-async def backend_source(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+async def backend_source(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> dict[str, Any]:
     if kind == "rest":
         system: LegacyRest = request.getfixturevalue("rest_system")
         return {**REST_SOURCE, "base_url": system.base_url}  # type: ignore[attr-defined]

@@ -15,10 +15,19 @@ from connectors.files import FileExportConnector
 from tests.support.backends import write_csv, write_fixed_width
 from tests.support.build import make_connector
 
-LOYALTY = {"kind": "csv", "encoding": "latin-1", "delimiter": ";", "reload_check": 0,
-           "entities": {"person": {"file": "loyalty.csv", "by": {"email": "EMAIL"},
-                                   "fields": {"key": "LOYALTY_NO", "email": "EMAIL",
-                                              "family_name": "NAME"}}}}
+LOYALTY = {
+    "kind": "csv",
+    "encoding": "latin-1",
+    "delimiter": ";",
+    "reload_check": 0,
+    "entities": {
+        "person": {
+            "file": "loyalty.csv",
+            "by": {"email": "EMAIL"},
+            "fields": {"key": "LOYALTY_NO", "email": "EMAIL", "family_name": "NAME"},
+        }
+    },
+}
 
 
 def write(path: Path, text: str, encoding: str = "latin-1") -> None:
@@ -35,8 +44,10 @@ async def test_latin1_semicolon_export(tmp_path: Path) -> None:
 async def test_malformed_rows_are_reported_and_skipped(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    write(tmp_path / "loyalty.csv",
-          "LOYALTY_NO;EMAIL;NAME\nL-1;ann@x.com;Lee\nL-2;too;many;cells\nL-3;c@x.com;Ng\n")
+    write(
+        tmp_path / "loyalty.csv",
+        "LOYALTY_NO;EMAIL;NAME\nL-1;ann@x.com;Lee\nL-2;too;many;cells\nL-3;c@x.com;Ng\n",
+    )
     with caplog.at_level(logging.WARNING, "c360.connectors"):
         async with make_connector("loyalty", LOYALTY, tmp_path) as loyalty:
             found = await loyalty.fetch("person", "key", ["L-1", "L-2", "L-3"])
@@ -50,7 +61,8 @@ async def test_malformed_rows_are_reported_and_skipped(
 async def test_undecodable_line_is_skipped_with_its_line(tmp_path: Path) -> None:
     block = {**LOYALTY, "encoding": "utf-8"}
     (tmp_path / "loyalty.csv").write_bytes(
-        b"LOYALTY_NO;EMAIL;NAME\nL-1;a@x.com;M\xfcller\nL-2;b@x.com;Ng\n")
+        b"LOYALTY_NO;EMAIL;NAME\nL-1;a@x.com;M\xfcller\nL-2;b@x.com;Ng\n"
+    )
     async with make_connector("loyalty", block, tmp_path) as loyalty:
         found = await loyalty.fetch("person", "key", ["L-1", "L-2"])
         assert isinstance(loyalty, FileExportConnector)
@@ -109,9 +121,10 @@ async def test_fixed_width_short_line_is_reported(tmp_path: Path) -> None:
 async def test_csv_and_fixed_width_give_the_same_records(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    async with make_connector("a", write_csv(tmp_path / "a")) as a, make_connector(
-        "b", write_fixed_width(tmp_path / "b")
-    ) as b:
+    async with (
+        make_connector("a", write_csv(tmp_path / "a")) as a,
+        make_connector("b", write_fixed_width(tmp_path / "b")) as b,
+    ):
         left = (await a.fetch("person", "key", ["P-ü"]))["P-ü"][0]
         right = (await b.fetch("person", "key", ["P-ü"]))["P-ü"][0]
     assert left.data == right.data

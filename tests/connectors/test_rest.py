@@ -26,8 +26,14 @@ def person(**templates: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("../admin", "..%2Fadmin"), ("a?b=c", "a%3Fb%3Dc"), ("..", "%2E%2E"), ("x#y", "x%23y"),
-     ("ann@x.com", "ann%40x.com"), ("Zoë", "Zo%C3%AB")],
+    [
+        ("../admin", "..%2Fadmin"),
+        ("a?b=c", "a%3Fb%3Dc"),
+        ("..", "%2E%2E"),
+        ("x#y", "x%23y"),
+        ("ann@x.com", "ann%40x.com"),
+        ("Zoë", "Zo%C3%AB"),
+    ],
 )
 def test_escape_keeps_values_inside_their_segment(value: str, expected: str) -> None:
     assert escape(value) == expected
@@ -40,8 +46,12 @@ async def test_hostile_keys_never_change_the_path_or_query(rest_system: LegacyRe
     assert found["P-1"][0].key == "P-1"
     assert all(found[v] == [] for v in ("../admin", "a?b=c&ids=P-1", ".."))
     assert sorted(rest_system.paths) == sorted(
-        ["/contacts/..%2Fadmin", "/contacts/a%3Fb%3Dc%26ids%3DP-1", "/contacts/%2E%2E",
-         "/contacts/P-1"]
+        [
+            "/contacts/..%2Fadmin",
+            "/contacts/a%3Fb%3Dc%26ids%3DP-1",
+            "/contacts/%2E%2E",
+            "/contacts/P-1",
+        ]
     )
 
 
@@ -56,8 +66,10 @@ async def test_batch_endpoint_is_one_call_per_chunk(rest_system: LegacyRest) -> 
 async def test_single_gets_respect_the_concurrency_limit(rest_system: LegacyRest) -> None:
     rest_system.delay = 0.05
     try:
-        block = {**rest(rest_system.base_url, person=person(get="/contacts/{key}")),
-                 "concurrency": 2}
+        block = {
+            **rest(rest_system.base_url, person=person(get="/contacts/{key}")),
+            "concurrency": 2,
+        }
         async with make_connector("crm", block) as crm:
             found = await crm.fetch("person", "key", [f"P-{i}" for i in range(10)])
     finally:
@@ -70,7 +82,9 @@ async def test_single_gets_respect_the_concurrency_limit(rest_system: LegacyRest
 async def test_a_500_names_the_source_and_status(rest_system: LegacyRest) -> None:
     block = rest(rest_system.base_url, person=person(get="/broken?k={key}"))
     async with make_connector("crm", block) as crm:
-        with pytest.raises(SourceBadResponse, match=r"crm: GET /broken\?k=P-1: HTTP 500: database") as err:
+        with pytest.raises(
+            SourceBadResponse, match=r"crm: GET /broken\?k=P-1: HTTP 500: database"
+        ) as err:
             await crm.fetch("person", "key", ["P-1"])
     assert err.value.status == 500
 
@@ -109,13 +123,21 @@ async def test_headers_dotted_fields_and_envelopes() -> None:
     route = respx.get("http://crm.test/api/people", params={"mail": "a@b.c"}).respond(
         json={"data": {"results": [{"id": 7, "contact": {"email": "a@b.c"}, "mod": 1767225600}]}}
     )
-    config = RestConfig.model_validate({
-        "kind": "rest", "base_url": "http://crm.test/api", "headers": {"X-Api-Key": "k1"},
-        "entities": {"person": {"get": "/people/{key}", "items": "data.results",
-                                "lookup": {"email": "/people?mail={value}"},
-                                "fields": {"key": "id", "email": "contact.email",
-                                           "updated_at": "mod"}}},
-    })
+    config = RestConfig.model_validate(
+        {
+            "kind": "rest",
+            "base_url": "http://crm.test/api",
+            "headers": {"X-Api-Key": "k1"},
+            "entities": {
+                "person": {
+                    "get": "/people/{key}",
+                    "items": "data.results",
+                    "lookup": {"email": "/people?mail={value}"},
+                    "fields": {"key": "id", "email": "contact.email", "updated_at": "mod"},
+                }
+            },
+        }
+    )
     async with RestConnector.from_config("crm", config, base_dir=Path()) as crm:
         [found] = (await crm.fetch("person", "email", ["a@b.c"]))["a@b.c"]
     assert route.calls.last.request.headers["X-Api-Key"] == "k1"
@@ -127,8 +149,15 @@ async def test_headers_dotted_fields_and_envelopes() -> None:
 @respx.mock
 async def test_not_found_is_an_empty_answer() -> None:
     respx.get("http://crm.test/people/X").respond(404, text="<h1>nope</h1>")
-    async with RestConnector("crm", RestConfig.model_validate({
-        "kind": "rest", "base_url": "http://crm.test",
-        "entities": {"person": person(get="/people/{key}")},
-    }), httpx.AsyncClient(base_url="http://crm.test")) as crm:
+    async with RestConnector(
+        "crm",
+        RestConfig.model_validate(
+            {
+                "kind": "rest",
+                "base_url": "http://crm.test",
+                "entities": {"person": person(get="/people/{key}")},
+            }
+        ),
+        httpx.AsyncClient(base_url="http://crm.test"),
+    ) as crm:
         assert await crm.fetch("person", "key", ["X"]) == {"X": []}

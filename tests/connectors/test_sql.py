@@ -21,8 +21,11 @@ from tests.support.servers import free_port
 
 def count_statements(connector: Any) -> list[str]:
     seen: list[str] = []
-    sa.event.listen(connector.engine.sync_engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *rest: seen.append(statement))
+    sa.event.listen(
+        connector.engine.sync_engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *rest: seen.append(statement),
+    )
     return seen
 
 
@@ -41,9 +44,13 @@ async def test_integer_keys_never_match_non_numbers(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE accounts (account_no INTEGER PRIMARY KEY, email TEXT)")
         db.execute("INSERT INTO accounts VALUES (1042, 'ann@example.com')")
-    block = {"kind": "sql", "url": f"sqlite+aiosqlite:///{path.name}",
-             "entities": {"person": {"table": "accounts",
-                                     "fields": {"key": "account_no", "email": "email"}}}}
+    block = {
+        "kind": "sql",
+        "url": f"sqlite+aiosqlite:///{path.name}",
+        "entities": {
+            "person": {"table": "accounts", "fields": {"key": "account_no", "email": "email"}}
+        },
+    }
     async with make_connector("billing", block, tmp_path) as billing:
         found = await billing.fetch("person", "key", ["1042", "1042 OR 1=1", "' OR 1=1 --"])
     assert [r.data["email"] for r in found["1042"]] == ["ann@example.com"]
@@ -90,9 +97,12 @@ async def test_postgres_timeout(postgres: PostgresServer) -> None:
     block = await write_postgres(postgres.url, schema)
     engine = create_async_engine(postgres.url)
     async with engine.begin() as conn:
-        await conn.execute(sa.text(
-            f'CREATE VIEW "{schema}".slow_people AS SELECT p.* FROM "{schema}".people p, '
-            "pg_sleep(2)"))
+        await conn.execute(
+            sa.text(
+                f'CREATE VIEW "{schema}".slow_people AS SELECT p.* FROM "{schema}".people p, '
+                "pg_sleep(2)"
+            )
+        )
     await engine.dispose()
     block["entities"]["person"]["table"] = "slow_people"
     block["timeout"] = "300ms"
@@ -103,8 +113,11 @@ async def test_postgres_timeout(postgres: PostgresServer) -> None:
 
 @pytest.mark.postgres
 async def test_postgres_down() -> None:
-    block = {"kind": "sql", "url": f"postgresql+asyncpg://c360@127.0.0.1:{free_port()}/postgres",
-             "entities": {"person": {"table": "people", "fields": {"key": "id"}}}}
+    block = {
+        "kind": "sql",
+        "url": f"postgresql+asyncpg://c360@127.0.0.1:{free_port()}/postgres",
+        "entities": {"person": {"table": "people", "fields": {"key": "id"}}},
+    }
     async with make_connector("billing", block) as billing:
         assert isinstance(billing, SqlConnector)
         with pytest.raises(SourceUnavailable, match="billing: reading table people"):

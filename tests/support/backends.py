@@ -27,27 +27,51 @@ SQL_ENTITIES: dict[str, Any] = {
     "person": {
         "table": "people",
         "by": {"email": "email"},
-        "fields": {"key": "id", "given_name": "first_name", "family_name": "last_name",
-                   "email": "email", "phone": "phone", "city": "city",
-                   "updated_at": "updated_at"},
+        "fields": {
+            "key": "id",
+            "given_name": "first_name",
+            "family_name": "last_name",
+            "email": "email",
+            "phone": "phone",
+            "city": "city",
+            "updated_at": "updated_at",
+        },
     },
     "order": {
         "table": "orders",
         "by": {"customer_no": "account_no"},
-        "fields": {"key": "order_id", "customer_ref": "account_no", "total": "total",
-                   "currency": "currency", "placed_at": "placed_at"},
+        "fields": {
+            "key": "order_id",
+            "customer_ref": "account_no",
+            "total": "total",
+            "currency": "currency",
+            "placed_at": "placed_at",
+        },
     },
 }
 
-FILE_PERSON_FIELDS = {"key": "ID", "given_name": "FIRST", "family_name": "LAST",
-                      "email": "EMAIL", "phone": "PHONE", "city": "CITY", "updated_at": "UPDATED"}
-FILE_ORDER_FIELDS = {"key": "ORDER_ID", "customer_ref": "ACCOUNT", "total": "TOTAL",
-                     "currency": "CURRENCY", "placed_at": "PLACED"}
+FILE_PERSON_FIELDS = {
+    "key": "ID",
+    "given_name": "FIRST",
+    "family_name": "LAST",
+    "email": "EMAIL",
+    "phone": "PHONE",
+    "city": "CITY",
+    "updated_at": "UPDATED",
+}
+FILE_ORDER_FIELDS = {
+    "key": "ORDER_ID",
+    "customer_ref": "ACCOUNT",
+    "total": "TOTAL",
+    "currency": "CURRENCY",
+    "placed_at": "PLACED",
+}
 
 
 def _people_rows() -> list[tuple[str, ...]]:
-    return [(p.key, p.given_name, p.family_name, p.email, p.phone, p.city, p.updated_at)
-            for p in PEOPLE]
+    return [
+        (p.key, p.given_name, p.family_name, p.email, p.phone, p.city, p.updated_at) for p in PEOPLE
+    ]
 
 
 def _order_rows() -> list[tuple[str, ...]]:
@@ -60,15 +84,19 @@ def write_sqlite(path: Path) -> dict[str, Any]:
             db.execute(statement)
         db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", _people_rows())
         db.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", _order_rows())
-    return {"kind": "sql", "url": f"sqlite+aiosqlite:///{path}",
-            "entities": copy.deepcopy(SQL_ENTITIES)}
+    return {
+        "kind": "sql",
+        "url": f"sqlite+aiosqlite:///{path}",
+        "entities": copy.deepcopy(SQL_ENTITIES),
+    }
 
 
 async def write_postgres(url: str, schema: str) -> dict[str, Any]:
     """Load the estate into its own PostgreSQL schema, so each test starts from a clean one."""
     people = [(*row[:6], datetime.fromisoformat(row[6])) for row in _people_rows()]
-    orders = [(*row[:2], Decimal(row[2]), row[3], date.fromisoformat(row[4]))
-              for row in _order_rows()]
+    orders = [
+        (*row[:2], Decimal(row[2]), row[3], date.fromisoformat(row[4])) for row in _order_rows()
+    ]
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
@@ -86,8 +114,9 @@ async def write_postgres(url: str, schema: str) -> dict[str, Any]:
             )
     finally:
         await engine.dispose()
-    entities = {name: {**copy.deepcopy(spec), "schema": schema}
-                for name, spec in SQL_ENTITIES.items()}
+    entities = {
+        name: {**copy.deepcopy(spec), "schema": schema} for name, spec in SQL_ENTITIES.items()
+    }
     return {"kind": "sql", "url": url, "entities": entities}
 
 
@@ -106,28 +135,48 @@ def write_csv(folder: Path, encoding: str = "utf-8", delimiter: str = ",") -> di
         "encoding": encoding,
         "delimiter": delimiter,
         "entities": {
-            "person": {"file": "people.csv", "by": {"email": "EMAIL"},
-                       "fields": FILE_PERSON_FIELDS},
-            "order": {"file": "orders.csv", "by": {"customer_no": "ACCOUNT"},
-                      "fields": FILE_ORDER_FIELDS},
+            "person": {
+                "file": "people.csv",
+                "by": {"email": "EMAIL"},
+                "fields": FILE_PERSON_FIELDS,
+            },
+            "order": {
+                "file": "orders.csv",
+                "by": {"customer_no": "ACCOUNT"},
+                "fields": FILE_ORDER_FIELDS,
+            },
         },
     }
 
 
-PEOPLE_COLUMNS = {"ID": (1, 8), "FIRST": (9, 20), "LAST": (21, 32), "EMAIL": (33, 62),
-                  "PHONE": (63, 78), "CITY": (79, 98), "UPDATED": (99, 117)}
-ORDER_COLUMNS = {"ORDER_ID": (1, 8), "ACCOUNT": (9, 16), "TOTAL": (17, 26), "CURRENCY": (27, 29),
-                 "PLACED": (30, 39)}
+PEOPLE_COLUMNS = {
+    "ID": (1, 8),
+    "FIRST": (9, 20),
+    "LAST": (21, 32),
+    "EMAIL": (33, 62),
+    "PHONE": (63, 78),
+    "CITY": (79, 98),
+    "UPDATED": (99, 117),
+}
+ORDER_COLUMNS = {
+    "ORDER_ID": (1, 8),
+    "ACCOUNT": (9, 16),
+    "TOTAL": (17, 26),
+    "CURRENCY": (27, 29),
+    "PLACED": (30, 39),
+}
 
 
 def fixed_width_line(columns: dict[str, tuple[int, int]], values: tuple[str, ...]) -> str:
-    return "".join(v.ljust(end - start + 1) for (start, end), v in
-                   zip(columns.values(), values, strict=True))
+    return "".join(
+        v.ljust(end - start + 1) for (start, end), v in zip(columns.values(), values, strict=True)
+    )
 
 
 def write_fixed_width(folder: Path) -> dict[str, Any]:
-    people = ["PEOPLE EXPORT 2026-11-22"] + [fixed_width_line(PEOPLE_COLUMNS, r)
-                                              for r in _people_rows()]
+    people = ["PEOPLE EXPORT 2026-11-22"] + [
+        fixed_width_line(PEOPLE_COLUMNS, r) for r in _people_rows()
+    ]
     orders = [fixed_width_line(ORDER_COLUMNS, r) for r in _order_rows()]
     (folder / "people.txt").write_text("\n".join(people) + "\n", encoding="utf-8")
     (folder / "orders.txt").write_text("\n".join(orders) + "\n", encoding="utf-8")
@@ -139,9 +188,18 @@ def write_fixed_width(folder: Path) -> dict[str, Any]:
         "kind": "fixed_width",
         "directory": str(folder),
         "entities": {
-            "person": {"file": "people.txt", "skip_lines": 1, "columns": spans(PEOPLE_COLUMNS),
-                       "by": {"email": "EMAIL"}, "fields": FILE_PERSON_FIELDS},
-            "order": {"file": "orders.txt", "columns": spans(ORDER_COLUMNS),
-                      "by": {"customer_no": "ACCOUNT"}, "fields": FILE_ORDER_FIELDS},
+            "person": {
+                "file": "people.txt",
+                "skip_lines": 1,
+                "columns": spans(PEOPLE_COLUMNS),
+                "by": {"email": "EMAIL"},
+                "fields": FILE_PERSON_FIELDS,
+            },
+            "order": {
+                "file": "orders.txt",
+                "columns": spans(ORDER_COLUMNS),
+                "by": {"customer_no": "ACCOUNT"},
+                "fields": FILE_ORDER_FIELDS,
+            },
         },
     }

@@ -30,11 +30,25 @@ class Order:
 
 
 PEOPLE = [
-    Person("P-1", "Ann", "Lee", "ann@example.com", "+15550100001", "Springfield", "2026-01-02T10:00:00"),
-    Person("P-2", "Bob", "Ng", "bob@example.com", "+15550100002", "Shelbyville", "2026-02-03T11:30:00"),
-    Person("P-ü", "Zoë", "Müller", "zoe@example.com", "+15550100003", "Zürich", "2026-03-04T12:00:00"),
+    Person(
+        "P-1", "Ann", "Lee", "ann@example.com", "+15550100001", "Springfield", "2026-01-02T10:00:00"
+    ),
+    Person(
+        "P-2", "Bob", "Ng", "bob@example.com", "+15550100002", "Shelbyville", "2026-02-03T11:30:00"
+    ),
+    Person(
+        "P-ü", "Zoë", "Müller", "zoe@example.com", "+15550100003", "Zürich", "2026-03-04T12:00:00"
+    ),
     # Shares Ann's email: a look-up by email finds two records.
-    Person("P-4", "Annie", "Lee", "ann@example.com", "+15550100004", "Springfield", "2025-12-01T09:00:00"),
+    Person(
+        "P-4",
+        "Annie",
+        "Lee",
+        "ann@example.com",
+        "+15550100004",
+        "Springfield",
+        "2025-12-01T09:00:00",
+    ),
 ]
 
 ORDERS = [

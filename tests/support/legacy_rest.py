@@ -31,8 +31,12 @@ def contact(p: Person) -> dict[str, Any]:
 
 
 def order(o: Order) -> dict[str, Any]:
-    return {"orderId": o.key, "customerId": o.customer, "total": {"amount": o.total,
-            "currency": o.currency}, "placedAt": o.placed_at}
+    return {
+        "orderId": o.key,
+        "customerId": o.customer,
+        "total": {"amount": o.total, "currency": o.currency},
+        "placedAt": o.placed_at,
+    }
 
 
 class LegacyRest:
@@ -65,8 +69,14 @@ class LegacyRest:
     async def _enter(self, request: Request, name: str) -> None:
         with self._lock:
             self.calls[name] += 1
-            self.paths.append(request.scope["raw_path"].decode() + (
-                "?" + request.scope["query_string"].decode() if request.scope["query_string"] else ""))
+            self.paths.append(
+                request.scope["raw_path"].decode()
+                + (
+                    "?" + request.scope["query_string"].decode()
+                    if request.scope["query_string"]
+                    else ""
+                )
+            )
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         if self.delay:

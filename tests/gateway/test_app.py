@@ -1,0 +1,133 @@
+"""The app end to end: a REST system declared in YAML alone, queried through /graphql."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.dataset import HUGE
+from tests.support.gateway import gateway, graphql, settings_from
+from tests.support.legacy_rest import LegacyRest
+from tests.support.servers import free_port
+
+NEW_SYSTEM = """\
+sources:
+  warranty:
+    kind: rest
+    base_url: ${WARRANTY_URL}
+    timeout: 2s
+    entities:
+      person:
+        get: /contacts/{key}
+        lookup:
+          email: /contacts?email={value}
+        items: items
+        fields:
+          key: id
+          given_name: name.first
+          email: emailAddress
+          city: address.city
+          updated_at: lastModified
+      order:
+        get: /orders/{key}
+        children:
+          customer_no: /customers/{value}/orders
+        items: items
+        fields: {key: orderId, total: total.amount, currency: total.currency}
+"""
+
+RECORD = """query ($source: String!, $key: String!) {
+  record(source: $source, entity: "person", key: $key) {
+    source entity key updatedAt data fields { name value sourceField }
+  }
+}"""
+
+
+async def test_a_new_rest_system_works_from_config_alone(
+    tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        body = await graphql(client, RECORD, source="warranty", key="P-ü")
+        orders = await graphql(
+            client,
+            """{ records(source: "warranty", entity: "order",
+            by: "customer_no", value: "P-1") { key data } }""",
+        )
+    record = body["data"]["record"]
+    assert record["data"] == {
+        "key": "P-ü",
+        "given_name": "Zoë",
+        "email": "zoe@example.com",
+        "city": "Zürich",
+        "updated_at": "2026-03-04T12:00:00Z",
+    }
+    assert record["updatedAt"] == "2026-03-04T12:00:00+00:00"
+    assert {"name": "city", "value": "Zürich", "sourceField": "address.city"} in record["fields"]
+    assert [o["key"] for o in orders["data"]["records"]] == ["O-1", "O-2"]
+    assert orders["data"]["records"][0]["data"]["total"] == "19.90"
+    assert rest_system.calls["contact"] == 1 and rest_system.calls["orders"] == 1
+
+
+async def test_not_found_is_null(tmp_path: Path, rest_system: LegacyRest) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        body = await graphql(client, RECORD, source="warranty", key="../../etc/passwd")
+    assert body == {"data": {"record": None}}
+    assert rest_system.paths == ["/contacts/..%2F..%2Fetc%2Fpasswd"]
+
+
+async def test_a_source_down_is_a_clear_error_naming_it(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=f"http://127.0.0.1:{free_port()}")
+    async with gateway(settings) as client:
+        body = await graphql(client, RECORD, source="warranty", key="P-1")
+    [error] = body["errors"]
+    assert body["data"] == {"record": None}
+    assert error["extensions"] == {"code": "SOURCE_UNAVAILABLE", "source": "warranty"}
+    assert error["message"].startswith("warranty: GET /contacts/P-1: ConnectError")
+    assert error["path"] == ["record"]
+
+
+async def test_bad_arguments(tmp_path: Path, rest_system: LegacyRest) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        unknown = await graphql(client, RECORD, source="'; DROP --", key="P-1")
+        huge = await graphql(client, RECORD, source="warranty", key=HUGE)
+        entity = await graphql(
+            client,
+            """{ record(source: "warranty", entity: "ticket",
+            key: "1") { key } }""",
+        )
+    assert unknown["errors"][0]["extensions"] == {"code": "UNKNOWN_SOURCE", "source": "'; DROP --"}
+    assert "configured: warranty" in unknown["errors"][0]["message"]
+    assert huge["errors"][0]["message"] == (
+        "key is 100000 characters long; at most 4096 are accepted"
+    )
+    assert entity["errors"][0]["extensions"]["code"] == "UNSUPPORTED_LOOKUP"
+    assert entity["errors"][0]["message"] == (
+        "warranty: does not serve entity 'ticket' (serves order, person)"
+    )
+    assert rest_system.calls.total() == 0
+
+
+async def test_malformed_graphql(tmp_path: Path, rest_system: LegacyRest) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        syntax = await client.post("/graphql", json={"query": "{ record(source: "})
+        no_field = await client.post("/graphql", json={"query": "{ nope }"})
+        not_json = await client.post(
+            "/graphql", content=b"\xff{", headers={"content-type": "application/json"}
+        )
+    assert syntax.json()["data"] is None
+    assert syntax.json()["errors"][0]["message"] == "Syntax Error: Unexpected <EOF>."
+    assert no_field.json()["errors"][0]["message"] == "Cannot query field 'nope' on type 'Query'."
+    assert not_json.status_code == 400
+    assert not_json.text == "Unable to parse request body as JSON"
+
+
+async def test_healthz_and_graphiql(tmp_path: Path, rest_system: LegacyRest) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        health = await client.get("/healthz")
+        ide = await client.get("/graphql", headers={"accept": "text/html"})
+    assert health.json() == {"status": "ok"}
+    assert ide.status_code == 200 and "graphiql" in ide.text.lower()
