@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
@@ -177,10 +178,16 @@ class SqlConnector(Connector):
                 f"entities.{entity}: table {cfg.table!r} has no column "
                 f"{', '.join(map(repr, missing))} (it has {', '.join(sorted(found))})",
             )
+        sqlite = self.engine.dialect.name == "sqlite"
         return sa.Table(
             cfg.table,
             sa.MetaData(),
-            *(sa.Column(name, found[name]) for name in cfg.used_columns()),
+            *(
+                sa.Column(
+                    name, _SqliteDecimal() if sqlite and _numeric(found[name]) else found[name]
+                )
+                for name in cfg.used_columns()
+            ),
             schema=cfg.db_schema,
         )
 
@@ -214,6 +221,21 @@ class _Guard:
             raise SourceUnavailable(name, f"{what}: {snippet(str(exc).splitlines()[0])}") from exc
         if isinstance(exc, sa_exc.SQLAlchemyError):
             raise SourceBadResponse(name, f"{what}: {snippet(str(exc).splitlines()[0])}") from exc
+
+
+class _SqliteDecimal(sa.TypeDecorator[Decimal]):
+    """SQLite keeps NUMERIC as a float or an integer: read it back as the decimal it shows,
+    ``129.9`` and not SQLAlchemy's ``129.9000000000``."""
+
+    impl = sa.Numeric(asdecimal=False)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+def _numeric(column_type: Any) -> bool:
+    return isinstance(column_type, sa.Numeric) and not isinstance(column_type, sa.Float)
 
 
 def _typed(column: sa.Column[Any], value: str) -> Any:

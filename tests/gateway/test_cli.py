@@ -1,0 +1,120 @@
+"""``c360`` as a user runs it: a real process, a real socket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.backends import write_csv
+from tests.support.servers import free_port
+
+THREE_MISTAKES = """\
+sources:
+  loyalty:
+    kind: csv
+    directory: .
+    reload_check: often
+    entities:
+      person:
+        file: people.csv
+        fields: {key: ID, emial: EMAIL}
+      persona:
+        file: people.csv
+        fields: {key: ID}
+"""
+
+
+def c360(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(THREE_MISTAKES)
+    result = c360("check", "c360.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "c360.yaml:5: sources.loyalty.reload_check: 'often' is not a duration such as 2s, 500ms or 5m",
+        "c360.yaml:9: sources.loyalty.entities.person.fields.emial: not a field of person (did you mean 'email'?)",
+        "c360.yaml:10: sources.loyalty.entities.persona: not an entity of the catalogue (order, order_line, person) (did you mean 'person'?)",
+        "3 problems in c360.yaml",
+    ]
+    assert result.stdout == ""
+
+
+def test_check_valid_prints_one_line(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(
+        THREE_MISTAKES.replace("often", "5s")
+        .replace("emial", "email")
+        .replace("persona", "order")
+        .replace(
+            "file: people.csv\n        fields: {key: ID}\n",
+            "file: orders.csv\n        fields: {key: ORDER_ID}\n",
+        )
+    )
+    result = c360("check", "c360.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "c360.yaml: valid; 1 sources: loyalty (csv); 2 entities\n"
+
+
+def test_schema_prints_sdl(tmp_path: Path) -> None:
+    result = c360("schema", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "record(source: String!, entity: String!, key: String!): SourceRecord" in result.stdout
+
+
+def test_serve_answers_over_a_real_socket(tmp_path: Path) -> None:
+    write_csv(tmp_path)
+    (tmp_path / "c360.yaml").write_text(
+        "sources:\n  loyalty:\n    kind: csv\n    entities:\n"
+        "      person: {file: people.csv, by: {email: EMAIL}, fields: {key: ID, email: EMAIL}}\n"
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "serve",
+            "--config",
+            "c360.yaml",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        body = None
+        for _ in range(200):
+            try:
+                body = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={
+                        "query": '{ records(source: "loyalty", entity: "person", by: "email", '
+                        'value: "ann@example.com") { key } }'
+                    },
+                ).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(20)
+    assert body == {"data": {"records": [{"key": "P-1"}, {"key": "P-4"}]}}
+    # uvicorn shuts down gracefully, then re-raises the signal it caught
+    assert process.returncode in (0, -signal.SIGTERM)
