@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.dataset import HUGE
 from tests.support.gateway import gateway, graphql, settings_from
 from tests.support.legacy_rest import LegacyRest
@@ -131,3 +133,79 @@ async def test_healthz_and_graphiql(tmp_path: Path, rest_system: LegacyRest) -> 
         ide = await client.get("/graphql", headers={"accept": "text/html"})
     assert health.json() == {"status": "ok"}
     assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+
+
+FAILING = {
+    "rest-500": (
+        """\
+sources:
+  crm:
+    kind: rest
+    base_url: ${URL}
+    entities: {person: {get: "/broken?k={key}", fields: {key: id}}}
+""",
+        "SOURCE_BAD_RESPONSE",
+        "crm: GET /broken?k=P-1: HTTP 500: database exploded stack",
+    ),
+    "rest-html": (
+        """\
+sources:
+  crm:
+    kind: rest
+    base_url: ${URL}
+    entities: {person: {get: "/html?k={key}", fields: {key: id}}}
+""",
+        "SOURCE_BAD_RESPONSE",
+        "crm: GET /html?k=P-1: not JSON (text/html; charset=utf-8): <html><body>Login</body></html>",
+    ),
+    "rest-timeout": (
+        """\
+sources:
+  crm:
+    kind: rest
+    base_url: ${URL}
+    timeout: 100ms
+    entities: {person: {get: "/slow?k={key}", fields: {key: id}}}
+""",
+        "SOURCE_TIMEOUT",
+        "crm: GET /slow?k=P-1: no answer within 0.1s",
+    ),
+    "sqlite-missing": (
+        """\
+sources:
+  billing:
+    kind: sql
+    url: sqlite+aiosqlite:///nowhere.db
+    entities: {person: {table: accounts, fields: {key: id}}}
+""",
+        "SOURCE_UNAVAILABLE",
+        "billing: reading table accounts: (sqlite3.OperationalError) unable to open database file",
+    ),
+    "csv-missing": (
+        """\
+sources:
+  loyalty:
+    kind: csv
+    entities: {person: {file: members.csv, fields: {key: ID}}}
+""",
+        "SOURCE_UNAVAILABLE",
+        "loyalty: cannot read {tmp}/members.csv: No such file or directory",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILING))
+async def test_every_failure_is_a_graphql_error_naming_the_source(
+    case: str, tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    text, code, message = FAILING[case]
+    settings = settings_from(tmp_path, text, URL=rest_system.base_url)
+    [source] = settings.sources
+    async with gateway(settings) as client:
+        body = await graphql(client, RECORD, source=source, key="P-1")
+        health = await client.get("/healthz")
+    assert body["data"] == {"record": None}
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": code, "source": source}
+    assert error["message"] == message.format(tmp=tmp_path)
+    assert health.status_code == 200
