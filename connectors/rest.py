@@ -17,6 +17,7 @@ included, so a key such as ``../admin`` or ``a?b=c`` can never change the path o
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,15 +27,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, field_validator
 
+from connectors._http import HttpCaller
 from connectors._mapping import build_record, dotted
 from connectors.base import Connector, EntitySpec, Record, SourceHealth
-from connectors.errors import (
-    SourceBadResponse,
-    SourceTimeout,
-    SourceUnavailable,
-    UnsupportedLookup,
-    snippet,
-)
+from connectors.errors import SourceBadResponse, SourceError, snippet
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
 
 __all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
@@ -67,6 +63,8 @@ class RestEntityConfig(EntityConfig):
 class RestConfig(SourceConfig):
     base_url: str
     headers: dict[str, str] = Field(default_factory=dict)
+    health_path: str = "/"
+    max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     entities: dict[Identifier, RestEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
 
     @field_validator("base_url")
@@ -106,7 +104,13 @@ class RestConnector(Connector):
     def __init__(self, name: str, config: RestConfig, client: httpx.AsyncClient) -> None:
         super().__init__(name, config)
         self.client = client
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self.http = HttpCaller(
+            name,
+            client,
+            concurrency=config.concurrency,
+            timeout=config.timeout,
+            max_bytes=config.max_response_bytes,
+        )
 
     @classmethod
     def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
@@ -127,11 +131,10 @@ class RestConnector(Connector):
 
     async def health(self) -> SourceHealth:
         try:
-            async with self._slots, asyncio.timeout(self.config.timeout):
-                response = await self.client.get("/")
-        except (httpx.HTTPError, TimeoutError) as exc:
-            return SourceHealth(ok=False, detail=f"{type(exc).__name__}: {exc}")
-        return SourceHealth(ok=response.status_code < 500, detail=f"HTTP {response.status_code}")
+            answer = await self.http.call("GET", self.config.health_path)
+        except SourceError as exc:
+            return SourceHealth(ok=False, detail=exc.detail)
+        return SourceHealth(ok=answer.status < 500, detail=f"HTTP {answer.status}")
 
     async def fetch(
         self, entity: str, by: str, values: Sequence[str]
@@ -184,35 +187,23 @@ class RestConnector(Connector):
         return [record for record in records if record is not None]
 
     async def _get_json(self, url: str) -> Any:
-        try:
-            async with self._slots, asyncio.timeout(self.config.timeout):
-                response = await self.client.get(url)
-        except httpx.InvalidURL as exc:
-            raise UnsupportedLookup(self.name, f"cannot be asked by URL: {exc}") from exc
-        except (httpx.TimeoutException, TimeoutError) as exc:
-            raise SourceTimeout(
-                self.name, f"GET {_path(url)}: no answer within {self.config.timeout:g}s"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise SourceUnavailable(
-                self.name, f"GET {_path(url)}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if response.status_code == 404:
+        answer = await self.http.call("GET", url)
+        where = f"GET {_path(url)}"
+        if answer.status == 404:
             return None
-        if not response.is_success:
+        if not 200 <= answer.status < 300:
             raise SourceBadResponse(
                 self.name,
-                f"GET {_path(url)}: HTTP {response.status_code}: {snippet(response.text)}",
-                status=response.status_code,
+                f"{where}: HTTP {answer.status}: {snippet(answer.text)}",
+                status=answer.status,
             )
         try:
-            return response.json()
+            return json.loads(answer.body)
         except ValueError as exc:
             raise SourceBadResponse(
                 self.name,
-                f"GET {_path(url)}: not JSON ({response.headers.get('content-type', 'no type')}):"
-                f" {snippet(response.text)}",
-                status=response.status_code,
+                f"{where}: not JSON ({answer.content_type}): {snippet(answer.text)}",
+                status=answer.status,
             ) from exc
 
 
