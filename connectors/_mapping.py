@@ -34,14 +34,19 @@ def flat(row: Any, column: str) -> Any:
     return row.get(column)
 
 
-def parse_timestamp(value: Any) -> datetime | None:
+def parse_timestamp(value: Any, layout: str | None = None) -> datetime | None:
     """A record's update time from the forms legacy systems use; None when it cannot be read.
 
     Accepts datetimes, dates, ISO 8601 strings (``Z`` included) and Unix epoch seconds or
-    milliseconds. A naive time is taken as UTC.
+    milliseconds; with ``layout``, strings are read with ``strptime``. A naive time is UTC.
     """
     parsed: datetime | None
-    if isinstance(value, datetime):
+    if layout is not None and isinstance(value, str):
+        try:
+            parsed = datetime.strptime(value.strip(), layout)
+        except ValueError:
+            return None
+    elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
@@ -79,5 +84,5 @@ def build_record(source: str, spec: EntitySpec, raw: Any, get: Getter = flat) ->
         key=str(key),
         data=data,
         source_fields=spec.fields,
-        updated_at=parse_timestamp(data.get("updated_at")),
+        updated_at=parse_timestamp(data.get("updated_at"), spec.updated_at_format),
     )

@@ -45,6 +45,7 @@ class EntitySpec:
     name: str
     by: frozenset[str]
     fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    updated_at_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,10 @@ class Connector(abc.ABC):
         self._entities = MappingProxyType(
             {
                 entity: EntitySpec(
-                    entity, frozenset({"key", *cfg.lookups()}), MappingProxyType(cfg.fields)
+                    entity,
+                    frozenset({"key", *cfg.lookups()}),
+                    MappingProxyType(cfg.fields),
+                    cfg.updated_at_format,
                 )
                 for entity, cfg in config.entities.items()
             }

@@ -63,10 +63,13 @@ class EntityConfig(_Strict):
     """How one canonical entity is read from a source.
 
     ``fields`` maps canonical field names (checked against the catalogue) to the source's own
-    field names; it must map ``key``.
+    field names; it must map ``key``. ``updated_at_format`` is a ``strptime`` format for a
+    system that writes its update times its own way (``"%d.%m.%Y %H:%M"``); without it ISO 8601,
+    dates and Unix times are understood.
     """
 
     fields: dict[Identifier, str] = Field(min_length=1)
+    updated_at_format: str | None = None
 
     def lookups(self) -> frozenset[str]:
         """The ``by`` values this entity accepts besides ``key``."""
@@ -80,11 +83,13 @@ class SourceConfig(_Strict):
 
         crm:
           kind: rest
+          system: Sales CRM     # the departmental system; several sources may share one
           timeout: 2s
           concurrency: 8
     """
 
     kind: str
+    system: str = ""
     description: str = ""
     timeout: Duration = 5.0
     concurrency: int = Field(default=10, ge=1, le=1000)

@@ -1,4 +1,4 @@
-"""``c360``: serve the gateway, check a config, print the schema."""
+"""``c360``: serve the gateway, check a config, print the schema, run the demo."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from demo.estate import DEFAULT_CUSTOMERS, DEFAULT_SEED
 from gateway.config import ConfigError, Settings, load_settings
 
 __all__ = ["main"]
@@ -29,7 +31,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
+    demo = commands.add_parser("demo", help="serve the gateway over the bundled demo estate")
+    demo.add_argument("--port", type=int, default=8000, help="the gateway's port (8000)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("C360_DEMO_DATA", ".c360-demo")),
+        help="the estate's folder (.c360-demo)",
+    )
+    demo.add_argument("--customers", type=int, help=f"estate size (default {DEFAULT_CUSTOMERS:,})")
+    demo.add_argument("--seed", type=int, help=f"generator seed (default {DEFAULT_SEED})")
+    demo.add_argument("--regenerate", action="store_true", help="write the estate anew")
+    demo.add_argument("--generate-only", action="store_true", help="generate, then exit")
+    demo.add_argument(
+        "--services-port",
+        type=int,
+        default=9101,
+        help="first port of the served systems (9101, 9102, 9103)",
+    )
+    demo.add_argument("--latency", default="0", help="added to every call of the served systems")
+    demo.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        help="share of the served systems' calls that fail with 503",
+    )
+    demo.add_argument("--log-level", default="info")
+
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)
     if args.command == "schema":
         from schema.build import build_schema
 
@@ -67,6 +99,47 @@ def _serve(settings: Settings, host: str | None, port: int | None, log_level: st
         log_level=log_level,
     )
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from demo.runner import (
+        DEMO_CONFIG,
+        DemoOptions,
+        demo_environment,
+        prepare_estate,
+        service_ports,
+        start_services,
+        stop_services,
+    )
+
+    if args.customers is not None and not 1 <= args.customers <= 1_000_000:
+        print("c360 demo: --customers must be between 1 and 1,000,000", file=sys.stderr)
+        return 2
+    options = DemoOptions(
+        args.data,
+        args.customers,
+        args.seed,
+        args.regenerate,
+        args.services_port,
+        args.latency,
+        args.fail_rate,
+    )
+    data = prepare_estate(options)
+    if args.generate_only:
+        return 0
+    ports = service_ports(options)
+    environment = demo_environment(data, ports)
+    processes = start_services(data, ports, args.latency, args.fail_rate)
+    try:
+        try:
+            settings = load_settings(DEMO_CONFIG, environ={**os.environ, **environment})
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"c360 demo: GraphiQL at http://{args.host}:{args.port}/graphql")
+        return _serve(settings, args.host, args.port, args.log_level)
+    finally:
+        stop_services(processes)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The root query: for now, reading records of one source directly."""
+"""The root query: the configured sources, and records of one source read directly."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from strawberry.types import Info
 from connectors.base import Connector
 from gateway.context import GatewayContext
 from schema.records import SourceRecord
+from schema.sources import SourceInfo
 
 __all__ = ["MAX_VALUE_LENGTH", "Query"]
 
@@ -34,6 +35,10 @@ def _connector(info: Info[GatewayContext, None], source: str, value: str, arg: s
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="Every configured source, in the order of the config.")
+    def sources(self, info: Info[GatewayContext, None]) -> list[SourceInfo]:
+        return [SourceInfo.of(connector) for connector in info.context.sources.values()]
+
     @strawberry.field(description="One record of one source, by its key in that source.")
     async def record(
         self, info: Info[GatewayContext, None], source: str, entity: str, key: str

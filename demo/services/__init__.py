@@ -1,0 +1,1 @@
+"""The demo estate's legacy systems as real HTTP servers (run with ``python -m demo.services``)."""

@@ -1,0 +1,126 @@
+"""A REST/JSON legacy service over collections of records: the CRM and the dealer system.
+
+For each collection ``things`` keyed by ``thingId``::
+
+    GET /things/{key}                      one record, 404 when unknown
+    GET /things?ids=a,b,c                  {"items": [...]}
+    GET /things?email=ann@x.com            {"items": [...]}  (one per declared look-up)
+    GET /parents/{key}/things              {"items": [...]}  (one per declared parent)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from demo.services.instruments import Instruments
+from demo.services.normalize import NORMALIZERS
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Collection:
+    name: str
+    key: str
+    records: list[Row]
+    lookups: dict[str, tuple[str, str]] = field(default_factory=dict)  # param -> (field, how)
+    parents: dict[str, str] = field(default_factory=dict)  # parent collection -> field
+
+    def __post_init__(self) -> None:
+        self.by_key = {str(r[self.key]): r for r in self.records}
+        self.indexes: dict[str, dict[str, list[Row]]] = {}
+        for param, (name, how) in self.lookups.items():
+            self.indexes[param] = _index(self.records, name, NORMALIZERS[how])
+        for parent, name in self.parents.items():
+            self.indexes[f"parent:{parent}"] = _index(self.records, name, NORMALIZERS["exact"])
+
+
+def _index(records: list[Row], name: str, normalize: Any) -> dict[str, list[Row]]:
+    index: dict[str, list[Row]] = {}
+    for record in records:
+        value = record.get(name)
+        if value:
+            index.setdefault(normalize(str(value)), []).append(record)
+    return index
+
+
+def rest_service(
+    collections: list[Collection], instruments: Instruments, api_key: str | None = None
+) -> Starlette:
+    routes: list[Route] = list(instruments.routes())
+    for collection in collections:
+        routes.append(Route(f"/{collection.name}", _listing(collection, instruments)))
+        for parent in collection.parents:
+            path = f"/{parent}/{{key}}/{collection.name}"
+            routes.append(Route(path, _children(collection, parent, instruments)))
+    # single records last: "/owners/{key:path}" would swallow "/owners/{key}/vehicles"
+    for collection in collections:
+        routes.append(Route(f"/{collection.name}/{{key:path}}", _single(collection, instruments)))
+    routes.append(Route("/", lambda request: JSONResponse({"status": "up"})))
+    app = Starlette(routes=routes)
+    app.add_middleware(_Auth, api_key=api_key)
+    return app
+
+
+class _Auth:
+    """The dealer system's own API key, sent as ``X-Dealer-Key``."""
+
+    def __init__(self, app: Any, api_key: str | None) -> None:
+        self.app, self.api_key = app, api_key
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.api_key and scope["type"] == "http" and not scope["path"].startswith("/_"):
+            headers = dict(scope["headers"])
+            if headers.get(b"x-dealer-key", b"").decode("latin-1") != self.api_key:
+                response = JSONResponse({"error": "missing or wrong X-Dealer-Key"}, 401)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _described(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _listing(collection: Collection, instruments: Instruments) -> Any:
+    async def endpoint(request: Request) -> Response:
+        instruments.count(f"/{collection.name}", _described(request))
+        params = request.query_params
+        if "ids" in params:
+            wanted = [k for k in params["ids"].split(",") if k]
+            found = [collection.by_key[k] for k in dict.fromkeys(wanted) if k in collection.by_key]
+            return JSONResponse({"items": found})
+        for param, (_, how) in collection.lookups.items():
+            if param in params:
+                key = NORMALIZERS[how](params[param])
+                return JSONResponse(
+                    {"items": collection.indexes[param].get(key, []) if key else []}
+                )
+        return JSONResponse({"error": f"ask by ids or one of {sorted(collection.lookups)}"}, 400)
+
+    return endpoint
+
+
+def _single(collection: Collection, instruments: Instruments) -> Any:
+    async def endpoint(request: Request) -> Response:
+        instruments.count(f"/{collection.name}/{{key}}", _described(request))
+        record = collection.by_key.get(request.path_params["key"])
+        return JSONResponse(record) if record else JSONResponse({"error": "not found"}, 404)
+
+    return endpoint
+
+
+def _children(collection: Collection, parent: str, instruments: Instruments) -> Any:
+    async def endpoint(request: Request) -> Response:
+        instruments.count(f"/{parent}/{{key}}/{collection.name}", _described(request))
+        found = collection.indexes[f"parent:{parent}"].get(request.path_params["key"], [])
+        return JSONResponse({"items": found})
+
+    return endpoint
