@@ -182,7 +182,13 @@ class SoapConnector(Connector):
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'},
         )
         where = f"{op.operation}: HTTP {answer.status}"
-        root = self._parse(answer.body, where)
+        try:
+            root = self._parse(answer.body, where)
+        except SourceBadResponse:
+            if 200 <= answer.status < 300:
+                raise
+            message = f"{where}: {snippet(answer.text)}"
+            raise SourceBadResponse(self.name, message, status=answer.status) from None
         body_element = root.find("Body") if root.tag == "Envelope" else None
         if body_element is None:
             raise SourceBadResponse(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -80,7 +83,8 @@ def start_services(
                 str(fail_rate),
                 "--api-key",
                 os.environ.get("DEALER_API_KEY", DEFAULT_DEALER_KEY),
-            ]
+            ],
+            preexec_fn=_die_with_parent,
         )
         for name, port in ports.items()
     ]
@@ -90,6 +94,15 @@ def start_services(
         stop_services(processes)
         raise
     return processes
+
+
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM if the demo process dies without stopping us (Linux)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _wait_ready(ports: Mapping[str, int], processes: list[subprocess.Popen[bytes]]) -> None:

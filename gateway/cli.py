@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,6 +130,9 @@ def _demo(args: argparse.Namespace) -> int:
         return 0
     ports = service_ports(options)
     environment = demo_environment(data, ports)
+    # uvicorn re-raises the signal that stopped it: make SIGTERM an exception, so that the
+    # served systems are stopped below instead of being left behind
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     processes = start_services(data, ports, args.latency, args.fail_rate)
     try:
         try:

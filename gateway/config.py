@@ -172,8 +172,8 @@ def _check_catalogue(where: KeyPath, entities: Any, report: _Report) -> None:
         at: KeyPath = (*where, "entities", entity_name)
         canonical = CATALOGUE.get(entity_name)
         if canonical is None:
-            hint = _hint(entity_name, list(CATALOGUE))
-            report.add(at, f"not an entity of the catalogue ({', '.join(sorted(CATALOGUE))}){hint}")
+            hint = _hint(entity_name, list(CATALOGUE)) or f" ({', '.join(sorted(CATALOGUE))})"
+            report.add(at, f"not an entity of the catalogue{hint}")
             continue
         fields = entity.get("fields") if isinstance(entity, dict) else None
         if not isinstance(fields, dict):

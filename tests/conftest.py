@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from connectors.base import Connector
-from tests.support.backends import write_csv, write_fixed_width, write_postgres, write_sqlite
+from demo.services.instruments import Instruments
+from demo.services.soap import soap_service
+from tests.support.backends import (
+    service_desk_collections,
+    soap_source,
+    write_csv,
+    write_fixed_width,
+    write_postgres,
+    write_sqlite,
+)
 from tests.support.build import make_connector
 from tests.support.legacy_rest import REST_SOURCE, LegacyRest
 from tests.support.postgres import PostgresServer
@@ -40,7 +49,16 @@ def postgres() -> Iterator[PostgresServer]:
         server.stop()
 
 
-BACKENDS = ["rest", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]
+@pytest.fixture(scope="session")
+def service_desk() -> Iterator[tuple[str, Instruments]]:
+    """The demo service-desk SOAP server holding the contract estate: (base URL, its counters)."""
+    instruments = Instruments()
+    app = instruments.middleware(soap_service(service_desk_collections(), instruments))
+    with serve(app) as url:
+        yield url, instruments
+
+
+BACKENDS = ["rest", "soap", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]
 
 
 async def backend_source(
@@ -49,6 +67,10 @@ async def backend_source(
     if kind == "rest":
         system: LegacyRest = request.getfixturevalue("rest_system")
         return {**REST_SOURCE, "base_url": system.base_url}  # type: ignore[attr-defined]
+    if kind == "soap":
+        url, instruments = request.getfixturevalue("service_desk")
+        instruments.latency, instruments.fail_rate = 0.0, 0.0
+        return soap_source(url)
     if kind == "sql-sqlite":
         return write_sqlite(tmp_path / "estate.db")
     if kind == "sql-postgres":

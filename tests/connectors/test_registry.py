@@ -30,6 +30,7 @@ def test_builtin_short_names() -> None:
         "CsvConnector",
         "FixedWidthConnector",
         "RestConnector",
+        "SoapConnector",
         "SqlConnector",
     }
 

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from demo.services.soap import SoapCollection
 from tests.support.dataset import ORDERS, PEOPLE
 
 SQL_SCHEMA = [
@@ -200,6 +201,93 @@ def write_fixed_width(folder: Path) -> dict[str, Any]:
                 "columns": spans(ORDER_COLUMNS),
                 "by": {"customer_no": "ACCOUNT"},
                 "fields": FILE_ORDER_FIELDS,
+            },
+        },
+    }
+
+
+def service_desk_collections() -> list[SoapCollection]:
+    """The contract estate as the demo service-desk server's collections."""
+    contacts = [
+        {
+            "ContactId": p.key,
+            "Name": {"First": p.given_name, "Last": p.family_name},
+            "Email": p.email,
+            "Phone": p.phone,
+            "Address": {"City": p.city},
+            "Modified": p.updated_at,
+        }
+        for p in PEOPLE
+    ]
+    orders = [
+        {
+            "OrderId": o.key,
+            "CustomerId": o.customer,
+            "Total": o.total,
+            "Currency": o.currency,
+            "Placed": o.placed_at,
+        }
+        for o in ORDERS
+    ]
+    return [
+        SoapCollection("Contact", "Contacts", "ContactId", contacts, {"Email": "email"}),
+        SoapCollection("Order", "Orders", "OrderId", orders, {"CustomerId": "exact"}),
+    ]
+
+
+def soap_source(base_url: str) -> dict[str, Any]:
+    return {
+        "kind": "soap",
+        "url": f"{base_url}/soap",
+        "namespace": "urn:c360-demo:service-desk",
+        "entities": {
+            "person": {
+                "operations": {
+                    "key": {
+                        "operation": "GetContacts",
+                        "parameter": "ContactId",
+                        "batch": True,
+                        "items": "Contacts/Contact",
+                    },
+                    "email": {
+                        "operation": "FindContactsByEmail",
+                        "parameter": "Email",
+                        "items": "Contacts/Contact",
+                    },
+                },
+                "fields": {
+                    "key": "ContactId",
+                    "given_name": "Name/First",
+                    "family_name": "Name/Last",
+                    "email": "Email",
+                    "phone": "Phone",
+                    "city": "Address/City",
+                    "updated_at": "Modified",
+                },
+            },
+            "order": {
+                "operations": {
+                    "key": {
+                        "operation": "GetOrders",
+                        "parameter": "OrderId",
+                        "batch": True,
+                        "items": "Orders/Order",
+                    },
+                    "customer_no": {
+                        "operation": "FindOrdersByCustomerId",
+                        "parameter": "CustomerId",
+                        "batch": True,
+                        "match": "customer_ref",
+                        "items": "Orders/Order",
+                    },
+                },
+                "fields": {
+                    "key": "OrderId",
+                    "customer_ref": "CustomerId",
+                    "total": "Total",
+                    "currency": "Currency",
+                    "placed_at": "Placed",
+                },
             },
         },
     }
