@@ -28,6 +28,7 @@ every ``reload_check``). Legacy exports are often latin-1 and ``;``-separated::
 from __future__ import annotations
 
 import asyncio
+import bisect
 import codecs
 import logging
 import time
@@ -42,6 +43,7 @@ from connectors._exports import ColumnSpan, ParsedExport, parse_csv, parse_fixed
 from connectors._mapping import build_record
 from connectors.base import Connector, EntitySpec, Record, SourceHealth
 from connectors.errors import SourceMisconfigured, SourceUnavailable
+from connectors.matching import Lookup, LookupSpec, match_key
 from connectors.options import Duration, EntityConfig, Identifier, Problem, SourceConfig
 
 __all__ = [
@@ -68,7 +70,7 @@ def _codec(value: str | None) -> str | None:
 
 class FileEntityConfig(EntityConfig):
     file: str = Field(min_length=1)
-    by: dict[Identifier, str] = Field(default_factory=dict)
+    by: dict[Identifier, LookupSpec] = Field(default_factory=dict)
     encoding: str | None = None
 
     _encoding = field_validator("encoding")(_codec)
@@ -77,7 +79,11 @@ class FileEntityConfig(EntityConfig):
         return frozenset(self.by)
 
     def used_columns(self) -> list[str]:
-        return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
+        searched = [column for lookup in self.by.values() for column in lookup.searched()]
+        return list(dict.fromkeys([*self.fields.values(), *searched]))
+
+    def lookup(self, by: str) -> Lookup:
+        return Lookup(column=self.fields["key"]) if by == "key" else self.by[by]
 
 
 class CsvEntityConfig(FileEntityConfig):
@@ -115,19 +121,21 @@ class FixedWidthConfig(FileSourceConfig):
     def problems(self) -> Iterator[Problem]:
         yield from super().problems()
         for name, entity in self.entities.items():
-            for section, table in (("fields", entity.fields), ("by", entity.by)):
-                for canonical, column in table.items():
-                    if column not in entity.columns:
-                        yield (
-                            ("entities", name, section, canonical),
-                            f"{column!r} is not one of the declared columns",
-                        )
+            used = [("fields", canonical, column) for canonical, column in entity.fields.items()]
+            used += [("by", by, c) for by, lookup in entity.by.items() for c in lookup.searched()]
+            for section, canonical, column in used:
+                if column not in entity.columns:
+                    yield (
+                        ("entities", name, section, canonical),
+                        f"{column!r} is not one of the declared columns",
+                    )
 
 
 @dataclass(frozen=True, slots=True)
 class _Index:
     stamp: tuple[int, int]
     by: Mapping[str, Mapping[str, list[Record]]]
+    prefixes: Mapping[str, tuple[list[str], list[Record]]]
     problems: tuple[str, ...]
     checked: float
 
@@ -161,8 +169,18 @@ class FileExportConnector(Connector):
         self, entity: str, by: str, values: Sequence[str]
     ) -> Mapping[str, list[Record]]:
         spec = self.spec(entity, by)
-        index = (await self._index(entity, spec)).by[by]
-        return {value: list(index.get(value, ())) for value in values}
+        index = await self._index(entity, spec)
+        cfg = self.config.entities[entity]
+        assert isinstance(cfg, FileEntityConfig)
+        lookup = cfg.lookup(by)
+        if lookup.match == "prefix":
+            keys, records = index.prefixes[by]
+            return {value: _starting(keys, records, value, lookup.limit) for value in values}
+        found = index.by[by]
+        return {
+            value: list(found.get(match_key(lookup.match, value, lookup.region) or "", ()))
+            for value in values
+        }
 
     async def health(self) -> SourceHealth:
         missing = [str(self.path(e)) for e in self.config.entities if not self.path(e).is_file()]
@@ -197,7 +215,9 @@ class FileExportConnector(Connector):
                 return current
             stamp = (stat.st_mtime_ns, stat.st_size)
             if current is not None and current.stamp == stamp:
-                self._indexes[entity] = _Index(stamp, current.by, current.problems, now)
+                self._indexes[entity] = _Index(
+                    stamp, current.by, current.prefixes, current.problems, now
+                )
             else:
                 self._indexes[entity] = await asyncio.to_thread(
                     self._load, entity, spec, path, stamp
@@ -219,19 +239,48 @@ class FileExportConnector(Connector):
                 f"{path.name} has no column {', '.join(map(repr, absent))}"
                 f" (it has {', '.join(parsed.header) or 'no header'})",
             )
-        lookups = {"key": cfg.fields["key"], **cfg.by}
-        by: dict[str, dict[str, list[Record]]] = {name: {} for name in lookups}
-        for _, row in parsed.rows:
+        lookups = {"key": cfg.lookup("key"), **cfg.by}
+        by: dict[str, dict[str, list[Record]]] = {}
+        prefixes: dict[str, list[tuple[str, int, Record]]] = {}
+        for name, lookup in lookups.items():
+            if lookup.match == "prefix":
+                prefixes[name] = []
+            else:
+                by[name] = {}
+        for number, (_, row) in enumerate(parsed.rows):
             record = build_record(self.name, spec, row)
             if record is None:
                 continue
-            for name, column in lookups.items():
-                value = row[column].strip()
+            for name, lookup in lookups.items():
+                if lookup.match == "prefix":
+                    for column in lookup.searched():
+                        text = row[column].strip().casefold()
+                        if text:
+                            prefixes[name].append((text, number, record))
+                    continue
+                assert lookup.column is not None
+                value = match_key(lookup.match, row[lookup.column], lookup.region)
                 if value:
                     by[name].setdefault(value, []).append(record)
         for problem in parsed.problems:
             logger.warning("%s: %s", self.name, problem)
-        return _Index(stamp, by, tuple(parsed.problems), time.monotonic())
+        sorted_prefixes = {}
+        for name, entries in prefixes.items():
+            entries.sort(key=lambda entry: (entry[0], entry[1]))
+            sorted_prefixes[name] = ([e[0] for e in entries], [e[2] for e in entries])
+        return _Index(stamp, by, sorted_prefixes, tuple(parsed.problems), time.monotonic())
+
+
+def _starting(keys: list[str], records: list[Record], value: str, limit: int) -> list[Record]:
+    """Records with a searched column starting with ``value`` (case-folded), at most ``limit``."""
+    prefix = value.strip().casefold()
+    found: dict[int, Record] = {}
+    if prefix:
+        for i in range(bisect.bisect_left(keys, prefix), len(keys)):
+            if not keys[i].startswith(prefix) or len(found) >= limit:
+                break
+            found.setdefault(id(records[i]), records[i])
+    return list(found.values())
 
 
 class CsvConnector(FileExportConnector):

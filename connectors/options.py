@@ -17,6 +17,7 @@ __all__ = [
     "Duration",
     "EntityConfig",
     "Identifier",
+    "Parent",
     "Problem",
     "SourceConfig",
     "parse_duration",
@@ -59,6 +60,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Parent(_Strict):
+    """Whose child an entity is.
+
+    ``belongs_to: {entity: person, by: customer_no, ref: customer_ref}``: the entity is
+    fetched for a person with ``by=customer_no`` and the person's key, and its field
+    ``customer_ref`` holds that key. ``source`` names another source's entity (a dealer's
+    service visits, exported to a file, belong to the dealer system's vehicles).
+    """
+
+    entity: Identifier
+    by: Identifier
+    ref: Identifier
+    source: Identifier | None = None
+
+
 class EntityConfig(_Strict):
     """How one canonical entity is read from a source.
 
@@ -70,6 +86,7 @@ class EntityConfig(_Strict):
 
     fields: dict[Identifier, str] = Field(min_length=1)
     updated_at_format: str | None = None
+    belongs_to: Parent | None = None
 
     def lookups(self) -> frozenset[str]:
         """The ``by`` values this entity accepts besides ``key``."""

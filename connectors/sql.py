@@ -10,6 +10,7 @@ One table or view per entity; canonical fields map onto columns; every look-up i
         order:
           table: orders
           by: {customer_no: account_no}           # look-up name -> column
+          # or {email: {column: email, match: casefold}}: see connectors.matching
           fields: {key: order_id, customer_ref: account_no, total: total_amount}
 
 SQLite databases are opened read-only (a mistyped path is an error, never a new empty file),
@@ -32,7 +33,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors._mapping import build_record
-from connectors.base import Connector, Record, SourceHealth
+from connectors.base import Connector, EntitySpec, Record, SourceHealth
 from connectors.errors import (
     SourceBadResponse,
     SourceError,
@@ -41,6 +42,7 @@ from connectors.errors import (
     SourceUnavailable,
     snippet,
 )
+from connectors.matching import Lookup, LookupSpec, match_key, phone_variants
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
 
 __all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig"]
@@ -52,13 +54,17 @@ _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 class SqlEntityConfig(EntityConfig):
     table: str = Field(min_length=1)
     db_schema: str | None = Field(default=None, alias="schema")
-    by: dict[Identifier, str] = Field(default_factory=dict)
+    by: dict[Identifier, LookupSpec] = Field(default_factory=dict)
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.by)
 
+    def lookup(self, by: str) -> Lookup:
+        return Lookup(column=self.fields["key"]) if by == "key" else self.by[by]
+
     def used_columns(self) -> list[str]:
-        return list(dict.fromkeys([*self.fields.values(), *self.by.values()]))
+        searched = [column for lookup in self.by.values() for column in lookup.searched()]
+        return list(dict.fromkeys([*self.fields.values(), *searched]))
 
 
 class SqlConfig(SourceConfig):
@@ -129,28 +135,55 @@ class SqlConnector(Connector):
         spec = self.spec(entity, by)
         cfg = self.config.entities[entity]
         table = await self._table(entity, cfg)
-        column = table.c[cfg.fields["key"] if by == "key" else cfg.by[by]]
-        asked: dict[Any, list[str]] = {}
-        nul_free = self.engine.dialect.name == "postgresql"  # its text can never hold NUL
-        for value in dict.fromkeys(values):
-            typed = None if nul_free and "\x00" in value else _typed(column, value)
-            if typed is not None:
-                asked.setdefault(typed, []).append(value)
+        lookup = cfg.lookup(by)
         result: dict[str, list[Record]] = {value: [] for value in values}
-        typed_values = list(asked)
+        if lookup.match == "prefix":
+            for value in result:
+                result[value] = await self._prefix(spec, table, lookup, value, f"{entity} by {by}")
+            return result
+        assert lookup.column is not None
+        column = table.c[lookup.column]
+        compared = sa.func.lower(sa.func.trim(column)) if lookup.match == "casefold" else column
+        asked: dict[Any, list[str]] = {}
+        params: list[Any] = []
+        nul_free = self.engine.dialect.name == "postgresql"  # its text can never hold NUL
+        for value in result:
+            if nul_free and "\x00" in value:
+                continue
+            key, forms = _asked(column, lookup, value)
+            if key is not None and forms:
+                asked.setdefault(key, []).append(value)
+                params.extend(forms)
+        params = list(dict.fromkeys(params))
         size = self.config.batch_size
-        for start in range(0, len(typed_values), size):
-            chunk = typed_values[start : start + size]
-            statement = sa.select(*table.c).where(column.in_(chunk))
+        for start in range(0, len(params), size):
+            statement = sa.select(*table.c).where(compared.in_(params[start : start + size]))
             async with self._guard(f"{entity} by {by}"), self.engine.connect() as conn:
                 rows = (await conn.execute(statement)).mappings().all()
             for row in rows:
                 record = build_record(self.name, spec, row)
                 if record is None:
                     continue
-                for value in asked.get(row[column.name], ()):
-                    result[value].append(record)
+                for value in asked.get(_stored(row[column.name], lookup), ()):
+                    if record not in result[value]:
+                        result[value].append(record)
         return result
+
+    async def _prefix(
+        self, spec: EntitySpec, table: sa.Table, lookup: Lookup, value: str, what: str
+    ) -> list[Record]:
+        prefix = value.strip().casefold()
+        if not prefix:
+            return []
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        condition = sa.or_(
+            *(sa.func.lower(table.c[c]).like(pattern, escape="\\") for c in lookup.searched())
+        )
+        statement = sa.select(*table.c).where(condition).limit(lookup.limit)
+        async with self._guard(what), self.engine.connect() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        records = (build_record(self.name, spec, row) for row in rows)
+        return [record for record in records if record is not None]
 
     async def _table(self, entity: str, cfg: SqlEntityConfig) -> sa.Table:
         if entity in self._tables:
@@ -236,6 +269,23 @@ class _SqliteDecimal(sa.TypeDecorator[Decimal]):
 
 def _numeric(column_type: Any) -> bool:
     return isinstance(column_type, sa.Numeric) and not isinstance(column_type, sa.Float)
+
+
+def _asked(column: sa.Column[Any], lookup: Lookup, value: str) -> tuple[Any, list[Any]]:
+    """The key a stored value must have to answer ``value``, and the forms to ask the DB for."""
+    if lookup.match == "exact":
+        typed = _typed(column, value)
+        return typed, [typed] if typed is not None else []
+    key = match_key(lookup.match, value, lookup.region)
+    if key is None:
+        return None, []
+    if lookup.match == "phone":
+        return key, phone_variants(key, lookup.region)
+    return key, [key]
+
+
+def _stored(stored: Any, lookup: Lookup) -> Any:
+    return stored if lookup.match == "exact" else match_key(lookup.match, stored, lookup.region)
 
 
 def _typed(column: sa.Column[Any], value: str) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
@@ -26,6 +26,7 @@ from connectors.base import Connector
 from connectors.options import Identifier, SourceConfig
 from connectors.registry import UnknownConnectorKind, resolve_kind
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
+from gateway.rules import IdentitySettings, SurvivorshipSettings
 from schema.catalogue import CATALOGUE
 
 __all__ = [
@@ -72,6 +73,8 @@ class _Document(BaseModel):
 
     sources: dict[Identifier, dict[str, Any]] = Field(min_length=1)
     server: ServerSettings = ServerSettings()
+    identity: IdentitySettings = IdentitySettings()
+    survivorship: SurvivorshipSettings = SurvivorshipSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,9 @@ class SourceSettings:
 class Settings:
     path: Path
     sources: Mapping[str, SourceSettings]
-    server: ServerSettings
+    server: ServerSettings = field(default_factory=ServerSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    survivorship: SurvivorshipSettings = field(default_factory=SurvivorshipSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -119,24 +124,74 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
     if not isinstance(loaded.value, dict):
         report.add((), "the top level must be a mapping of keys (sources:, server:)")
         raise ConfigError(report.problems)
+    document: _Document | None = None
     try:
         document = _Document.model_validate(loaded.value)
     except ValidationError as exc:
         report.pydantic((), exc, _Document)
         raw_sources = loaded.value.get("sources")
         sources = raw_sources if isinstance(raw_sources, dict) else {}
-        server = ServerSettings()
     else:
-        sources, server = document.sources, document.server
+        sources = document.sources
     settings = {}
     for name, block in sources.items():
         if isinstance(block, dict) and name.isidentifier():
             source = _source(name, block, report)
             if source is not None:
                 settings[name] = source
-    if report.problems:
+    if document is not None and len(settings) == len(sources):
+        _check_references(document, settings, report)
+    if report.problems or document is None:
         raise ConfigError(sorted(report.problems, key=lambda p: p.line))
-    return Settings(path=path, sources=settings, server=server)
+    return Settings(
+        path=path,
+        sources=settings,
+        server=document.server,
+        identity=document.identity,
+        survivorship=document.survivorship,
+    )
+
+
+def _check_references(
+    document: _Document, sources: Mapping[str, SourceSettings], report: _Report
+) -> None:
+    """What one block says of another: parents, priorities, fuzzy rules' sources."""
+    for name, source in sources.items():
+        for entity_name, entity in source.config.entities.items():
+            parent = entity.belongs_to
+            if parent is None:
+                continue
+            at: KeyPath = ("sources", name, "entities", entity_name, "belongs_to")
+            owner = sources.get(parent.source or name)
+            if owner is None:
+                report.add((*at, "source"), f"no source {parent.source!r}")
+            elif parent.entity not in owner.config.entities:
+                report.add((*at, "entity"), f"{owner.name} serves no {parent.entity!r}")
+            if parent.by != "key" and parent.by not in entity.lookups():
+                report.add((*at, "by"), f"{entity_name} cannot be looked up by {parent.by!r}")
+            if parent.ref not in entity.fields:
+                report.add((*at, "ref"), f"{parent.ref!r} is not one of {entity_name}'s fields")
+    for i, fuzzy in enumerate(document.identity.fuzzy):
+        at = ("identity", "fuzzy", i)
+        owner = sources.get(fuzzy.source)
+        person = owner.config.entities.get("person") if owner else None
+        if owner is None:
+            report.add((*at, "source"), f"no source {fuzzy.source!r}")
+        elif person is None or fuzzy.block_by not in person.lookups():
+            message = f"{fuzzy.source} cannot look up a person by {fuzzy.block_by!r}"
+            report.add((*at, "block_by"), message)
+    survivorship = document.survivorship
+    listed: list[tuple[KeyPath, str]] = [
+        (("survivorship", "priority", i), s) for i, s in enumerate(survivorship.priority)
+    ]
+    for attribute, rule in survivorship.attributes.items():
+        listed += [
+            (("survivorship", "attributes", attribute, "priority", i), s)
+            for i, s in enumerate(rule.sources)
+        ]
+    for at, source_name in listed:
+        if source_name not in sources:
+            report.add(at, f"no source {source_name!r}")
 
 
 def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings | None:

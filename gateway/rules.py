@@ -1,0 +1,132 @@
+"""The configured rules of identity resolution and survivorship (the ``identity:`` and
+``survivorship:`` blocks of the config)::
+
+    identity:
+      identifiers:
+        email: {normalize: email, blocked: ["^no-?reply@", "@none\\\\.invalid$"]}
+        phone: {normalize: phone, region: US, corroborate: true, max_records: 8}
+      max_rounds: 4
+      max_records: 50
+      fuzzy:
+        - {name: dealer_name_address, source: dealer, block_by: postcode, threshold: 0.85}
+    survivorship:
+      default: most_recent
+      attributes:
+        email: {priority: [crm, service_desk, loyalty]}
+        birth_date: most_frequent
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from connectors.options import Identifier
+
+__all__ = [
+    "ATTRIBUTES",
+    "AttributeRule",
+    "FuzzyRule",
+    "IdentifierRule",
+    "IdentitySettings",
+    "RuleName",
+    "SurvivorshipSettings",
+]
+
+RuleName = Literal["priority", "most_recent", "most_frequent"]
+
+# The customer attributes survivorship settles; name and address are settled whole.
+ATTRIBUTES = ("name", "email", "phone", "address", "birth_date")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdentifierRule(_Strict):
+    """One kind of identifier: a canonical person field that sources can be asked by."""
+
+    normalize: Literal["exact", "casefold", "email", "phone"] = "exact"
+    region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    blocked: list[str] = Field(default_factory=list)
+    max_records: int = Field(default=10, ge=1)
+    corroborate: bool = False
+
+    @field_validator("blocked")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return patterns
+
+
+class FuzzyRule(_Strict):
+    """A scored rule for a source that shares no identifier with the others."""
+
+    name: Identifier
+    source: Identifier
+    block_by: Identifier
+    block_field: Identifier | None = None
+    threshold: float = Field(default=0.85, gt=0, le=1)
+    weights: dict[Identifier, float] = Field(
+        default_factory=lambda: {"name": 0.6, "postcode": 0.2, "address_line1": 0.2}
+    )
+
+    @property
+    def field(self) -> str:
+        """The canonical field whose values, taken from the linked records, feed ``block_by``."""
+        return self.block_field or self.block_by
+
+
+def _default_identifiers() -> dict[str, IdentifierRule]:
+    return {
+        "email": IdentifierRule(normalize="email"),
+        "phone": IdentifierRule(normalize="phone", corroborate=True),
+    }
+
+
+class IdentitySettings(_Strict):
+    identifiers: dict[Identifier, IdentifierRule] = Field(default_factory=_default_identifiers)
+    max_rounds: int = Field(default=4, ge=1, le=20)
+    max_records: int = Field(default=50, ge=1, le=10_000)
+    name_threshold: float = Field(default=0.85, gt=0, le=1)
+    fuzzy: list[FuzzyRule] = Field(default_factory=list)
+
+
+def _rule_shorthand(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"rule": value}
+    if isinstance(value, dict) and "priority" in value and "rule" not in value:
+        return {"rule": "priority", "sources": value["priority"]}
+    return value
+
+
+class _AttributeRule(_Strict):
+    rule: RuleName
+    sources: list[Identifier] = Field(default_factory=list)
+
+
+AttributeRule = Annotated[_AttributeRule, BeforeValidator(_rule_shorthand)]
+
+
+class SurvivorshipSettings(_Strict):
+    default: RuleName = "most_recent"
+    priority: list[Identifier] = Field(default_factory=list)
+    attributes: dict[Identifier, AttributeRule] = Field(default_factory=dict)
+
+    @field_validator("attributes")
+    @classmethod
+    def _known(cls, attributes: dict[str, Any]) -> dict[str, Any]:
+        for name in attributes:
+            if name not in ATTRIBUTES:
+                raise ValueError(f"{name!r} is not a customer attribute ({', '.join(ATTRIBUTES)})")
+        return attributes
+
+    def rule_for(self, attribute: str) -> _AttributeRule:
+        found = self.attributes.get(attribute)
+        return found if found is not None else _AttributeRule(rule=self.default)
