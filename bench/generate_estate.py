@@ -22,9 +22,19 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "demo", "--generate-only", "--customers",
-             str(customers), "--data", str(folder)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "demo",
+                "--generate-only",
+                "--customers",
+                str(customers),
+                "--data",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         times.append(time.perf_counter() - started)
         size = sum(f.stat().st_size for f in folder.iterdir())

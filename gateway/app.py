@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 
 from gateway.config import Settings
 from gateway.context import GatewayContext
+from gateway.relations import Relations
 from gateway.sources import SourceSet
 from schema.build import build_schema
 
@@ -31,7 +32,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
-        return GatewayContext(request=request, response=response, sources=request.app.state.sources)
+        state = request.app.state
+        return GatewayContext(
+            request=request,
+            response=response,
+            sources=state.sources,
+            settings=state.settings,
+            relations=state.relations,
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -55,6 +63,7 @@ def create_app(settings: Settings) -> Starlette:
         sources = SourceSet.open(settings)
         app.state.sources = sources
         app.state.settings = settings
+        app.state.relations = Relations.from_sources(sources)
         try:
             yield
         finally:

@@ -1,4 +1,4 @@
-"""The root query: the configured sources, and records of one source read directly."""
+"""The root query: customers, the configured sources, and single source records."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from strawberry.types import Info
 
 from connectors.base import Connector
 from gateway.context import GatewayContext
+from gateway.customer import CustomerView
+from gateway.identity import Seed
+from gateway.search import search_customers
+from schema.customer import Customer
+from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
 from schema.sources import SourceInfo
 
@@ -33,8 +38,82 @@ def _connector(info: Info[GatewayContext, None], source: str, value: str, arg: s
     return sources[source]
 
 
+@strawberry.input(description="One record of one source, by its key in that source.")
+class SourceKeyInput:
+    source: str
+    key: str
+    entity: str = "person"
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _seed(
+    info: Info[GatewayContext, None],
+    id: str | None,
+    email: str | None,
+    phone: str | None,
+    source_key: SourceKeyInput | None,
+) -> Seed:
+    given = [
+        name
+        for name, v in (("id", id), ("email", email), ("phone", phone), ("sourceKey", source_key))
+        if v is not None
+    ]
+    if len(given) != 1:
+        raise _bad_input("give exactly one of id, email, phone, sourceKey")
+    text = id or email or phone or (source_key.key if source_key else "")
+    if len(text) > MAX_VALUE_LENGTH:
+        raise _bad_input(f"{given[0]} is {len(text)} characters long; at most {MAX_VALUE_LENGTH}")
+    if id is not None:
+        source, sep, key = id.partition(":")
+        if not sep or source not in info.context.sources:
+            raise _bad_input(f"not a customer id: {id[:100]!r} (expected <source>:<key>)")
+        return Seed(source=source, key=key)
+    if source_key is not None:
+        _connector(info, source_key.source, source_key.key, "sourceKey.key")
+        return Seed(source=source_key.source, entity=source_key.entity, key=source_key.key)
+    kind = "email" if email is not None else "phone"
+    return Seed(identifier=kind, value=email if email is not None else phone)
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="The customer one identifier leads to: a customer id, an email, a phone "
+        "number (any format), or any source record's key (a CRM id, a loyalty number, a VIN)."
+    )
+    async def customer(
+        self,
+        info: Info[GatewayContext, None],
+        id: strawberry.ID | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        source_key: SourceKeyInput | None = None,
+    ) -> Customer | None:
+        seed = _seed(info, id, email, phone, source_key)
+        identity = await info.context.resolver.resolve(seed)
+        return Customer(view=CustomerView(identity, info.context)) if identity else None
+
+    @strawberry.field(
+        description="Customers whose name, email or phone starts with `search`, across the "
+        "systems that can search; each customer once, however many systems matched."
+    )
+    async def customers(
+        self,
+        info: Info[GatewayContext, None],
+        search: str,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Customer]:
+        term = search.strip()
+        if not 2 <= len(term) <= 200:
+            raise _bad_input("search needs 2 to 200 characters")
+        identities = await search_customers(info.context, term)
+        customers = [Customer(view=CustomerView(i, info.context)) for i in identities]
+        return paginate(customers, first, after)
+
     @strawberry.field(description="Every configured source, in the order of the config.")
     def sources(self, info: Info[GatewayContext, None]) -> list[SourceInfo]:
         return [SourceInfo.of(connector) for connector in info.context.sources.values()]

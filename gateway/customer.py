@@ -1,0 +1,139 @@
+"""One resolved customer: its attributes settled by survivorship, its related records fetched
+from every system that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from connectors._mapping import parse_timestamp
+from connectors.base import Record
+from gateway.identity import Identity
+from gateway.names import name_of, normalize_name
+from gateway.survivorship import Candidate, Choice, pick
+
+if TYPE_CHECKING:
+    from gateway.context import GatewayContext
+
+__all__ = ["AddressValue", "CustomerView"]
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postcode", "region", "country")
+
+
+@dataclass(frozen=True, slots=True)
+class AddressValue:
+    line1: str | None
+    line2: str | None
+    city: str | None
+    postcode: str | None
+    region: str | None
+    country: str | None
+
+
+class CustomerView:
+    def __init__(self, identity: Identity, context: GatewayContext) -> None:
+        self.identity = identity
+        self.context = context
+        self._choices: dict[str, Choice | None] = {}
+        self._related: dict[str, list[Record]] = {}
+
+    @property
+    def id(self) -> str:
+        return self.identity.id
+
+    def people(self) -> list[Record]:
+        return self.identity.records()
+
+    # attributes -----------------------------------------------------------------------------
+
+    def choice(self, attribute: str) -> Choice | None:
+        if attribute not in self._choices:
+            candidates = list(self._candidates(attribute))
+            settings = self.context.settings.survivorship
+            rule = settings.rule_for(attribute)
+            self._choices[attribute] = pick(
+                candidates,
+                rule.rule,
+                list(self.context.sources),
+                rule.sources or settings.priority,
+            )
+        return self._choices[attribute]
+
+    def _candidates(self, attribute: str) -> Iterable[Candidate]:
+        extract = _EXTRACTORS[attribute]
+        for record in self.people():
+            found = extract(self, record)
+            if found is not None:
+                value, comparable = found
+                yield Candidate(value, record, comparable)
+
+    def contact_points(self, kind: str) -> list[tuple[str, list[Record]]]:
+        """Every distinct (normalised, unblocked) value of an identifier, with its records."""
+        held: dict[str, list[Record]] = {}
+        for record in self.people():
+            value = self.context.resolver.normalize(kind, record.data.get(kind))
+            if value is not None:
+                held.setdefault(value, []).append(record)
+        return list(held.items())
+
+    # related records --------------------------------------------------------------------------
+
+    async def related(self, entity: str, parents: Iterable[Record] | None = None) -> list[Record]:
+        """The ``entity`` records of this customer (or of ``parents``), from every source."""
+        memo = entity if parents is None else None
+        if memo is not None and memo in self._related:
+            return self._related[memo]
+        found = await self.context.relations.children(
+            self.context.fetcher,
+            self.people() if parents is None else parents,
+            entity,
+            self.context.failed,
+        )
+        if memo is not None:
+            self._related[memo] = found
+        return found
+
+
+def _email(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
+    value = view.context.resolver.normalize("email", record.data.get("email"))
+    return (value, value) if value else None
+
+
+def _phone(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
+    value = view.context.resolver.normalize("phone", record.data.get("phone"))
+    return (value, value) if value else None
+
+
+def _name(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
+    name = name_of(record.data)
+    if name is None:
+        return None
+    return name, (normalize_name(name.given or ""), normalize_name(name.family or ""))
+
+
+def _address(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
+    parts = [record.data.get(f) for f in ADDRESS_FIELDS]
+    if not (parts[0] or parts[2]):
+        return None
+    address = AddressValue(*(str(p) if p is not None else None for p in parts))
+    comparable = (normalize_name(address.line1 or ""), (address.postcode or "").strip())
+    return address, comparable
+
+
+def _birth_date(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
+    value = record.data.get("birth_date")
+    if isinstance(value, date):
+        return value, value
+    stamp = parse_timestamp(value)
+    return (stamp.date(), stamp.date()) if stamp else None
+
+
+_EXTRACTORS: dict[str, Callable[[CustomerView, Record], tuple[Any, Hashable] | None]] = {
+    "email": _email,
+    "phone": _phone,
+    "name": _name,
+    "address": _address,
+    "birth_date": _birth_date,
+}

@@ -1,0 +1,397 @@
+"""Any identifier -> every record of that person in every system, each link explained.
+
+Resolution runs at query time, breadth first: the records found so far yield identifiers
+(normalised: emails trimmed and lower-cased, phones in E.164), which are looked up in every
+source that accepts them, one batched call per ``(source, identifier)`` and round, until
+nothing new turns up or a bound is reached.
+
+Over-merging is guarded as customer-data platforms do it: placeholder values are blocked; a
+value shared by more than ``max_records`` records is too common to link by; an identifier
+marked ``corroborate`` (a phone a family shares) links a record only if its name agrees with
+the customer's; and the whole customer is capped at ``max_records`` records. Scored (fuzzy)
+rules reach systems that share no identifier. When a bound stops the expansion, the identity
+says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Record
+from connectors.errors import SourceError
+from connectors.matching import match_key, normalize_email, normalize_phone
+from gateway.loaders import Fetcher
+from gateway.names import PersonName, name_of, name_similarity
+from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
+from gateway.sources import SourceSet
+
+__all__ = ["Identity", "IdentityResolver", "Link", "Match", "Seed"]
+
+PERSON = "person"
+RecordId = tuple[str, str]  # (source, key)
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """Where a resolution starts: an identifier value, or one record of one source."""
+
+    identifier: str | None = None
+    value: str | None = None
+    source: str | None = None
+    entity: str = PERSON
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why a record is linked: the rule, the identifier and value, a score, and through which
+    record's identifier it was found."""
+
+    rule: str  # "seed" | "identifier" | "fuzzy:<rule name>"
+    identifier: str | None = None
+    value: str | None = None
+    score: float | None = None
+    via: RecordId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    record: Record
+    match: Match
+
+
+@dataclass(slots=True)
+class Identity:
+    """One customer: the linked person records, in source order, and what resolution noted."""
+
+    links: list[Link]
+    complete: bool = True
+    notes: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> error message
+
+    @property
+    def anchor(self) -> Record:
+        return self.links[0].record
+
+    @property
+    def id(self) -> str:
+        return f"{self.anchor.source}:{self.anchor.key}"
+
+    def records(self, source: str | None = None) -> list[Record]:
+        return [link.record for link in self.links if source in (None, link.record.source)]
+
+    def keys(self) -> frozenset[RecordId]:
+        return frozenset((link.record.source, link.record.key) for link in self.links)
+
+
+class IdentityResolver:
+    """Resolves seeds into identities through one request's :class:`Fetcher`."""
+
+    def __init__(
+        self,
+        settings: IdentitySettings,
+        sources: SourceSet,
+        fetcher: Fetcher,
+        parents: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.fetcher = fetcher
+        self.order = {name: i for i, name in enumerate(sources)}
+        # (source, entity) -> (parent source, parent entity, the child's field holding its key)
+        self.parents = dict(parents or {})
+        self._blocked = {
+            kind: [re.compile(p) for p in rule.blocked]
+            for kind, rule in settings.identifiers.items()
+        }
+
+    # identifiers ---------------------------------------------------------------------------
+
+    def normalize(self, kind: str, value: Any) -> str | None:
+        """The identifier as it is compared and asked for; None when blocked or unusable."""
+        rule = self.settings.identifiers.get(kind)
+        if rule is None or value is None:
+            return None
+        text = str(value)
+        if rule.normalize == "email":
+            normal: str | None = normalize_email(text)
+        elif rule.normalize == "phone":
+            normal = normalize_phone(text, rule.region)
+        else:
+            normal = match_key(rule.normalize, text)
+        if not normal or any(p.search(normal) for p in self._blocked[kind]):
+            return None
+        return normal
+
+    def identifiers_of(self, record: Record) -> Iterable[tuple[str, str]]:
+        for kind in self.settings.identifiers:
+            normal = self.normalize(kind, record.data.get(kind))
+            if normal is not None:
+                yield kind, normal
+
+    def _askers(self, kind: str) -> list[str]:
+        """The sources whose person entity can be looked up by ``kind``."""
+        return [
+            name
+            for name, connector in self.sources.items()
+            if PERSON in connector.entities and kind in connector.entities[PERSON].by
+        ]
+
+    # resolution ------------------------------------------------------------------------------
+
+    async def resolve_many(self, seeds: Sequence[Seed]) -> list[Identity | None]:
+        """Resolve several customers at once; their look-ups share each round's batches."""
+        return list(await asyncio.gather(*(self.resolve(seed) for seed in seeds)))
+
+    async def resolve(self, seed: Seed) -> Identity | None:
+        state = _State(self)
+        if seed.source is not None and seed.key is not None:
+            start = await self._seed_record(state, seed)
+            if start is None:
+                return None
+            state.link(start, Match("seed"))
+        elif seed.identifier is not None and seed.value is not None:
+            value = self.normalize(seed.identifier, seed.value)
+            if value is None:
+                return None
+            found = await self._lookup(state, {seed.identifier: {value: None}})
+            records = found.get((seed.identifier, value), [])
+            for record in self._seed_group(state, seed.identifier, value, records):
+                state.link(record, Match("seed", seed.identifier, value))
+        if not state.linked:
+            return None
+        await self._expand(state)
+        return state.identity()
+
+    async def _seed_record(self, state: _State, seed: Seed) -> Record | None:
+        assert seed.source is not None and seed.key is not None
+        source, entity, key = seed.source, seed.entity, seed.key
+        for _ in range(5):  # walk up parents (a service visit -> its vehicle -> its owner)
+            connector = self.sources.get(source)
+            if connector is None or entity not in connector.entities:
+                return None
+            found = await self._safe_fetch(state, source, entity, "key", [key])
+            if not found or not found[0]:
+                return None
+            record = found[0][0]
+            if entity == PERSON:
+                return record
+            parent = self.parents.get((source, entity))
+            ref = record.data.get(parent[2]) if parent else None
+            if parent is None or ref is None:
+                return None
+            source, entity, key = parent[0], parent[1], str(ref)
+        return None
+
+    def _seed_group(
+        self, state: _State, kind: str, value: str, records: list[Record]
+    ) -> list[Record]:
+        """The records a seed identifier names. A shared value (a family phone) names several
+        people: the answer is the largest group of agreeing names, noted as ambiguous."""
+        rule = self.settings.identifiers[kind]
+        if not rule.corroborate or len(records) < 2:
+            return records
+        groups: list[list[Record]] = []
+        for record in records:
+            name = name_of(record.data)
+            for group in groups:
+                if name is not None and any(
+                    (other := name_of(r.data)) is not None
+                    and name_similarity(name, other) >= self.settings.name_threshold
+                    for r in group
+                ):
+                    group.append(record)
+                    break
+            else:
+                groups.append([record])
+        if len(groups) > 1:
+            state.notes.append(
+                f"{kind} {value} is shared by {len(groups)} people; answered with the one most"
+                " systems know"
+            )
+        return max(groups, key=len)
+
+    async def _expand(self, state: _State) -> None:
+        for _ in range(self.settings.max_rounds):
+            pending = state.take_pending()
+            fuzzy = self._fuzzy_asks(state)
+            if not pending and not fuzzy:
+                return
+            by_kind: dict[str, dict[str, RecordId | None]] = {}
+            for kind, value, via in pending:
+                by_kind.setdefault(kind, {})[value] = via
+            found, candidates = await asyncio.gather(
+                self._lookup(state, by_kind), self._fuzzy_lookup(state, fuzzy)
+            )
+            for kind, values in by_kind.items():
+                for value, via in values.items():
+                    self._consider(state, kind, value, via, found.get((kind, value), []))
+            for rule, record in candidates:
+                self._score(state, rule, record)
+            if state.capped:
+                return
+        if state.take_pending(peek=True):
+            state.complete = False
+            state.notes.append(
+                f"stopped after {self.settings.max_rounds} rounds with identifiers still unasked"
+            )
+
+    async def _lookup(
+        self, state: _State, by_kind: Mapping[str, Mapping[str, RecordId | None]]
+    ) -> dict[tuple[str, str], list[Record]]:
+        asks = [
+            (source, kind, list(values))
+            for kind, values in by_kind.items()
+            for source in self._askers(kind)
+        ]
+        answers = await asyncio.gather(
+            *(
+                self._safe_fetch(state, source, PERSON, kind, values)
+                for source, kind, values in asks
+            )
+        )
+        found: dict[tuple[str, str], list[Record]] = {}
+        for (_, kind, values), records in zip(asks, answers, strict=True):
+            for value, matched in zip(values, records or [[]] * len(values), strict=True):
+                found.setdefault((kind, value), []).extend(matched)
+        return found
+
+    async def _safe_fetch(
+        self, state: _State, source: str, entity: str, by: str, values: list[str]
+    ) -> list[list[Record]] | None:
+        try:
+            return await self.fetcher.fetch(source, entity, by, values)
+        except SourceError as exc:
+            state.failed[source] = str(exc)
+            return None
+
+    def _consider(
+        self, state: _State, kind: str, value: str, via: RecordId | None, records: list[Record]
+    ) -> None:
+        rule: IdentifierRule = self.settings.identifiers[kind]
+        distinct = {(r.source, r.key) for r in records}
+        if len(distinct) > rule.max_records:
+            state.notes.append(
+                f"{kind} {value} is held by {len(distinct)} records, more than {rule.max_records}:"
+                " too common to link by"
+            )
+            return
+        for record in records:
+            if (record.source, record.key) in state.linked:
+                continue
+            if rule.corroborate and not state.name_agrees(record):
+                continue
+            state.link(record, Match("identifier", kind, value, via=via))
+
+    def _fuzzy_asks(self, state: _State) -> list[tuple[FuzzyRule, list[str]]]:
+        asks = []
+        for rule in self.settings.fuzzy:
+            values = {
+                text
+                for record in state.records()
+                if (text := str(record.data.get(rule.field) or "").strip())
+            } - state.fuzzy_asked.setdefault(rule.name, set())
+            state.fuzzy_asked[rule.name] |= values
+            if values:
+                asks.append((rule, sorted(values)))
+        return asks
+
+    async def _fuzzy_lookup(
+        self, state: _State, asks: list[tuple[FuzzyRule, list[str]]]
+    ) -> list[tuple[FuzzyRule, Record]]:
+        answers = await asyncio.gather(
+            *(
+                self._safe_fetch(state, rule.source, PERSON, rule.block_by, values)
+                for rule, values in asks
+            )
+        )
+        return [
+            (rule, record)
+            for (rule, _), found in zip(asks, answers, strict=True)
+            for records in found or []
+            for record in records
+        ]
+
+    def _score(self, state: _State, rule: FuzzyRule, candidate: Record) -> None:
+        if (candidate.source, candidate.key) in state.linked:
+            return
+        total = sum(rule.weights.values())
+        score = 0.0
+        for field_name, weight in rule.weights.items():
+            if field_name == "name":
+                score += weight * state.best_name_score(candidate)
+            else:
+                theirs = _comparable(candidate.data.get(field_name))
+                if theirs and theirs in state.values_of(field_name):
+                    score += weight
+        score /= total
+        if score >= rule.threshold:
+            state.link(candidate, Match(f"fuzzy:{rule.name}", rule.block_by, score=round(score, 3)))
+
+
+def _comparable(value: Any) -> str:
+    return " ".join(str(value or "").casefold().split())
+
+
+class _State:
+    def __init__(self, resolver: IdentityResolver) -> None:
+        self.resolver = resolver
+        self.linked: dict[RecordId, Link] = {}
+        self.asked: set[tuple[str, str]] = set()
+        self.pending: list[tuple[str, str, RecordId | None]] = []
+        self.fuzzy_asked: dict[str, set[str]] = {}
+        self.notes: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.complete = True
+        self.capped = False
+        self._names: list[PersonName] = []
+
+    def link(self, record: Record, match: Match) -> None:
+        if self.capped:
+            return
+        limit = self.resolver.settings.max_records
+        if len(self.linked) >= limit:
+            self.capped, self.complete = True, False
+            self.notes.append(f"stopped at {limit} linked records (identity.max_records)")
+            return
+        self.linked[(record.source, record.key)] = Link(record, match)
+        name = name_of(record.data)
+        if name is not None:
+            self._names.append(name)
+        for kind, value in self.resolver.identifiers_of(record):
+            if (kind, value) not in self.asked:
+                self.asked.add((kind, value))
+                self.pending.append((kind, value, (record.source, record.key)))
+
+    def take_pending(self, peek: bool = False) -> list[tuple[str, str, RecordId | None]]:
+        taken = list(self.pending)
+        if not peek:
+            self.pending.clear()
+        return taken
+
+    def records(self) -> list[Record]:
+        return [link.record for link in self.linked.values()]
+
+    def values_of(self, field_name: str) -> set[str]:
+        return {_comparable(r.data.get(field_name)) for r in self.records()} - {""}
+
+    def best_name_score(self, record: Record) -> float:
+        name = name_of(record.data)
+        if name is None:
+            return 0.0
+        return max((name_similarity(name, known) for known in self._names), default=0.0)
+
+    def name_agrees(self, record: Record) -> bool:
+        return self.best_name_score(record) >= self.resolver.settings.name_threshold
+
+    def identity(self) -> Identity:
+        order = self.resolver.order
+        links = sorted(
+            self.linked.values(),
+            key=lambda link: (order.get(link.record.source, len(order)), link.record.key),
+        )
+        return Identity(links, self.complete, self.notes, self.failed)

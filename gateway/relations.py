@@ -1,0 +1,109 @@
+"""How entities hang together across sources: each entity's parent, from ``belongs_to``.
+
+``children(parents, "order")`` fetches, for a list of parent records (a customer's person
+records), the orders of every source that declares orders as children of those parents: one
+batched call per (source, entity, by), all sources at once. A source that fails is reported,
+not raised, so one system down costs only what it alone serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from connectors.base import Record
+from connectors.errors import SourceError
+from gateway.loaders import Fetcher
+
+__all__ = ["Relation", "Relations"]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """``child_entity`` of ``child_source`` is fetched by ``by`` with the key of a
+    ``parent_entity`` record of ``parent_source``, and holds that key in ``ref``."""
+
+    child_source: str
+    child_entity: str
+    parent_source: str
+    parent_entity: str
+    by: str
+    ref: str
+
+
+class Relations:
+    def __init__(self, relations: Iterable[Relation]) -> None:
+        self.all = list(relations)
+        self._by_parent: dict[tuple[str, str], list[Relation]] = {}
+        for relation in self.all:
+            key = (relation.parent_source, relation.parent_entity)
+            self._by_parent.setdefault(key, []).append(relation)
+
+    @classmethod
+    def from_sources(cls, sources: Mapping[str, object]) -> Relations:
+        found = []
+        for name, connector in sources.items():
+            for entity, cfg in connector.config.entities.items():  # type: ignore[attr-defined]
+                parent = cfg.belongs_to
+                if parent is not None:
+                    found.append(
+                        Relation(
+                            name,
+                            entity,
+                            parent.source or name,
+                            parent.entity,
+                            parent.by,
+                            parent.ref,
+                        )
+                    )
+        return cls(found)
+
+    def parents(self) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """(source, entity) -> (parent source, parent entity, the field holding its key)."""
+        return {
+            (r.child_source, r.child_entity): (r.parent_source, r.parent_entity, r.ref)
+            for r in self.all
+        }
+
+    def serves(self, entity: str) -> bool:
+        return any(r.child_entity == entity for r in self.all)
+
+    async def children(
+        self,
+        fetcher: Fetcher,
+        parents: Iterable[Record],
+        entity: str,
+        failed: dict[str, str] | None = None,
+    ) -> list[Record]:
+        """The ``entity`` records that belong to any of ``parents``, in source order."""
+        keys: dict[tuple[str, str], list[str]] = {}
+        for record in parents:
+            keys.setdefault((record.source, record.entity), []).append(record.key)
+        asks = [
+            (relation, list(dict.fromkeys(parent_keys)))
+            for (source, parent_entity), parent_keys in keys.items()
+            for relation in self._by_parent.get((source, parent_entity), [])
+            if relation.child_entity == entity
+        ]
+
+        async def ask(relation: Relation, values: list[str]) -> list[list[Record]]:
+            try:
+                return await fetcher.fetch(
+                    relation.child_source, relation.child_entity, relation.by, values
+                )
+            except SourceError as exc:
+                if failed is not None:
+                    failed[relation.child_source] = str(exc)
+                return []
+
+        answers = await asyncio.gather(*(ask(relation, values) for relation, values in asks))
+        seen: set[tuple[str, str]] = set()
+        found: list[Record] = []
+        for per_value in answers:
+            for records in per_value:
+                for record in records:
+                    if (record.source, record.key) not in seen:
+                        seen.add((record.source, record.key))
+                        found.append(record)
+        return found

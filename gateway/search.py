@@ -1,0 +1,58 @@
+"""``customers(search:)``: prefix matches in every source that can search, grouped into customers.
+
+Each source whose person entity accepts ``by="search"`` is asked once; every hit is resolved
+into its customer (all hits at once, so their look-ups share batches), and hits that land in
+the same customer become one answer. Customers are ordered by name, then id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from connectors.base import Record
+from connectors.errors import SourceError
+from gateway.identity import Identity, Seed
+from gateway.names import name_of, normalize_name
+
+if TYPE_CHECKING:
+    from gateway.context import GatewayContext
+
+__all__ = ["SEARCH", "search_customers"]
+
+SEARCH = "search"
+
+
+async def search_customers(context: GatewayContext, term: str) -> list[Identity]:
+    searchable = [
+        name
+        for name, connector in context.sources.items()
+        if "person" in connector.entities and SEARCH in connector.entities["person"].by
+    ]
+
+    async def ask(source: str) -> list[Record]:
+        try:
+            [found] = await context.fetcher.fetch(source, "person", SEARCH, [term])
+        except SourceError as exc:
+            context.failed[source] = str(exc)
+            return []
+        return found
+
+    hits = [record for found in await asyncio.gather(*map(ask, searchable)) for record in found]
+    unique = list({(r.source, r.key): r for r in hits}.values())
+    identities = await context.resolver.resolve_many(
+        [Seed(source=r.source, key=r.key) for r in unique]
+    )
+    customers: list[Identity] = []
+    claimed: set[tuple[str, str]] = set()
+    for identity in identities:
+        if identity is None or identity.keys() & claimed:
+            continue
+        claimed |= identity.keys()
+        customers.append(identity)
+
+    def order(identity: Identity) -> tuple[str, str]:
+        names = [n for r in identity.records() if (n := name_of(r.data))]
+        return (normalize_name(names[0].full) if names else "~", identity.id)
+
+    return sorted(customers, key=order)

@@ -1,0 +1,69 @@
+"""Orders and their lines, from every system that sells."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from connectors.base import Record
+from gateway.customer import CustomerView
+from schema.values import as_datetime, as_decimal, as_int, as_str
+
+__all__ = ["Order", "OrderLine"]
+
+
+@strawberry.type(description="One line of an order.")
+class OrderLine:
+    id: strawberry.ID
+    sku: str | None
+    description: str | None
+    quantity: int | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+
+    @classmethod
+    def of(cls, record: Record) -> OrderLine:
+        d = record.data
+        return cls(
+            id=strawberry.ID(f"{record.source}:{record.key}"),
+            sku=as_str(d.get("sku")),
+            description=as_str(d.get("description")),
+            quantity=as_int(d.get("quantity")),
+            unit_price=as_decimal(d.get("unit_price")),
+            amount=as_decimal(d.get("amount")),
+        )
+
+
+@strawberry.type(description="An order, as the system that took it holds it.")
+class Order:
+    id: strawberry.ID = strawberry.field(description="`<source>:<order number>`.")
+    source: str
+    number: str
+    placed_at: datetime | None
+    status: str | None
+    total: Decimal | None
+    currency: str | None
+    record: strawberry.Private[Record]
+    view: strawberry.Private[CustomerView]
+
+    @classmethod
+    def of(cls, record: Record, view: CustomerView) -> Order:
+        d = record.data
+        return cls(
+            id=strawberry.ID(f"{record.source}:{record.key}"),
+            source=record.source,
+            number=record.key,
+            placed_at=as_datetime(d.get("placed_at")),
+            status=as_str(d.get("status")),
+            total=as_decimal(d.get("total")),
+            currency=as_str(d.get("currency")),
+            record=record,
+            view=view,
+        )
+
+    @strawberry.field(description="The order's lines, where its system keeps them.")
+    async def lines(self) -> list[OrderLine]:
+        records = await self.view.related("order_line", [self.record])
+        return [OrderLine.of(r) for r in sorted(records, key=lambda r: r.key)]

@@ -1,0 +1,75 @@
+"""Loyalty memberships and marketing consents."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+import strawberry
+
+from connectors.base import Record
+from schema.values import as_date, as_int, as_str
+
+__all__ = ["Consent", "ConsentChannel", "Loyalty", "consents_of"]
+
+
+@strawberry.type(description="A loyalty membership.")
+class Loyalty:
+    id: strawberry.ID
+    source: str
+    number: str
+    tier: str | None
+    points: int | None
+    segment: str | None
+    enrolled_at: date | None
+
+    @classmethod
+    def of(cls, record: Record) -> Loyalty:
+        d = record.data
+        return cls(
+            id=strawberry.ID(f"{record.source}:{record.key}"),
+            source=record.source,
+            number=record.key,
+            tier=as_str(d.get("tier")),
+            points=as_int(d.get("points")),
+            segment=as_str(d.get("segment")),
+            enrolled_at=as_date(d.get("enrolled_at")),
+        )
+
+
+@strawberry.enum
+class ConsentChannel(Enum):
+    EMAIL = "email"
+    SMS = "sms"
+    POST = "post"
+
+
+@strawberry.type(description="The customer's answer about marketing on one channel.")
+class Consent:
+    channel: ConsentChannel
+    granted: bool
+    at: date | None
+    source: str
+    record: str
+
+
+_YES = {"y", "yes", "true", "1", "opt-in", "granted"}
+_NO = {"n", "no", "false", "0", "opt-out", "refused"}
+
+
+def consents_of(record: Record) -> list[Consent]:
+    """The consents a loyalty record states; a channel left blank states nothing."""
+    found = []
+    for channel in ConsentChannel:
+        answer = str(record.data.get(f"{channel.value}_opt_in") or "").strip().casefold()
+        if answer in _YES or answer in _NO:
+            found.append(
+                Consent(
+                    channel=channel,
+                    granted=answer in _YES,
+                    at=as_date(record.data.get(f"{channel.value}_opt_in_at")),
+                    source=record.source,
+                    record=record.key,
+                )
+            )
+    return found
