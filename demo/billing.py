@@ -40,8 +40,13 @@ STATUSES = ("delivered", "delivered", "delivered", "shipped", "processing", "can
 
 
 def write_billing(
-    path: Path, people: list[Person], rng: random.Random, truth: dict[str, dict[str, list[str]]]
+    path: Path,
+    people: list[Person],
+    rng: random.Random,
+    truth: dict[str, dict[str, list[str]]],
+    workshop: dict[str, list[tuple[str, str, str]]],
 ) -> None:
+    """``workshop``: dealer visits billing also invoiced, per person (day, work, amount)."""
     accounts: list[tuple[object, ...]] = []
     orders: list[tuple[object, ...]] = []
     lines: list[tuple[object, ...]] = []
@@ -67,6 +72,12 @@ def write_billing(
             )
         )
         truth[person.id].setdefault("billing", []).append(str(n))
+        for day, work, charged in workshop.get(person.id, []):
+            order_id = f"SO-{len(orders) + 1000001}"
+            orders.append((order_id, n, f"{day}T12:00:00Z", "delivered", charged, "USD"))
+            lines.append(
+                (f"{order_id}-1", order_id, "WORKSHOP", f"Workshop: {work}", 1, charged, charged)
+            )
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4, 6))):
             order_id = f"SO-{len(orders) + 1000001}"
             span = max(int((NOW - person.created_at).total_seconds()), 1)

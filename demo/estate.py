@@ -71,10 +71,10 @@ def generate(
         return random.Random(f"{seed}:{system}")
 
     write_crm(folder / "crm.json", people, rng("crm"), truth)
-    write_billing(folder / "billing.db", people, rng("billing"), truth)
+    workshop = write_dealer(folder, people, rng("dealer"), truth)
+    write_billing(folder / "billing.db", people, rng("billing"), truth, workshop)
     write_service_desk(folder / "service_desk.json", people, rng("service_desk"), truth)
     write_loyalty(folder / "loyalty_members.csv", people, rng("loyalty"), truth)
-    write_dealer(folder, people, rng("dealer"), truth)
     with (folder / "ground_truth.jsonl").open("w", encoding="utf-8") as out:
         for person_id, records in truth.items():
             out.write(json.dumps({"person": person_id, **records}, sort_keys=True) + "\n")

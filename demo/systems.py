@@ -204,8 +204,14 @@ def _vin(rng: random.Random) -> str:
     return "".join(rng.choice(alphabet) for _ in range(17))
 
 
-def write_dealer(folder: Path, people: list[Person], rng: random.Random, truth: Truth) -> None:
-    """Dealer management (REST behind an API key) and its fixed-width export of service visits."""
+Workshop = dict[str, list[tuple[str, str, str]]]  # person id -> (day, work, amount) billed
+
+
+def write_dealer(folder: Path, people: list[Person], rng: random.Random, truth: Truth) -> Workshop:
+    """Dealer management (REST behind an API key) and its fixed-width export of service visits.
+
+    Returns the visits that billing also invoiced (the same event in two systems)."""
+    billed: Workshop = {}
     dealers = [
         {"dealerId": f"D{n:03d}", "name": name, "city": city, "phone": f"+1555010{n:04d}"}
         for n, (name, city) in enumerate(DEALERS, start=1)
@@ -221,13 +227,17 @@ def write_dealer(folder: Path, people: list[Person], rng: random.Random, truth: 
             if chance(rng, "dealer_no_phone")
             else messy_phone(rng, person.phone, ("intl", "dashes"))
         )
+        copy = copy_of(person, rng)
         owners.append(
             {
                 "ownerId": key,
                 "dealerId": dealer,
                 "name": f"{person.family_name}, {messy_given_name(rng, person.given_name)}",
                 "phone": phone,
-                "updatedAt": stamp(copy_of(person, rng).updated_at),
+                "street": copy.address.street,
+                "postcode": copy.address.postcode,
+                "city": copy.address.city,
+                "updatedAt": stamp(copy.updated_at),
             }
         )
         truth[person.id].setdefault("dealer", []).append(key)
@@ -251,12 +261,15 @@ def write_dealer(folder: Path, people: list[Person], rng: random.Random, truth: 
                 mileage += rng.randint(3000, 20000)
                 work, price = rng.choice(SERVICE_WORK)
                 when = bought + timedelta(days=rng.randint(30, max(31, (NOW - bought).days)))
+                day = min(when, NOW).date().isoformat()
+                if price != "0.00" and rng.random() < 0.5:
+                    billed.setdefault(person.id, []).append((day, work, price))
                 visits.append(
                     (
                         f"V{len(visits) + 1:09d}",
                         vin,
                         dealer,
-                        min(when, NOW).date().isoformat(),
+                        day,
                         str(mileage),
                         price,
                         work,
@@ -274,3 +287,4 @@ def write_dealer(folder: Path, people: list[Person], rng: random.Random, truth: 
                 ).rstrip()
             )
             out.write("\n")
+    return billed

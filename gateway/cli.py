@@ -60,9 +60,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--log-level", default="info")
 
+    evaluation = commands.add_parser(
+        "eval-identity", help="measure identity resolution against the demo's ground truth"
+    )
+    evaluation.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("C360_DEMO_DATA", ".c360-demo"))
+    )
+    evaluation.add_argument("--customers", type=int, help="estate size (default: as generated)")
+    evaluation.add_argument("--sample", type=int, help="evaluate this many people (default all)")
+    evaluation.add_argument("--seed", type=int, default=1, help="seed of the random starts")
+    evaluation.add_argument("--services-port", type=int, default=9101)
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "eval-identity":
+        return _eval_identity(args)
     if args.command == "schema":
         from schema.build import build_schema
 
@@ -144,6 +157,45 @@ def _demo(args: argparse.Namespace) -> int:
         return _serve(settings, args.host, args.port, args.log_level)
     finally:
         stop_services(processes)
+
+
+def _eval_identity(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from demo.estate import is_generated
+    from demo.evaluation import evaluate, load_truth
+    from demo.households import households
+    from demo.runner import (
+        DEMO_CONFIG,
+        DemoOptions,
+        demo_environment,
+        prepare_estate,
+        service_ports,
+        start_services,
+        stop_services,
+    )
+
+    options = DemoOptions(args.data, args.customers, services_port=args.services_port)
+    data = prepare_estate(options)
+    info = is_generated(data)
+    assert info is not None
+    ports = service_ports(options)
+    processes = start_services(data, ports, "0", 0.0)
+    try:
+        settings = load_settings(
+            DEMO_CONFIG, environ={**os.environ, **demo_environment(data, ports)}
+        )
+        truth = load_truth(data / "ground_truth.jsonl")
+        pairs = households(info.customers, info.seed)
+        report = asyncio.run(evaluate(settings, truth, pairs, args.sample, args.seed))
+    finally:
+        stop_services(processes)
+    print(f"estate: {info.customers:,} customers, seed {info.seed}, in {data}")
+    for line in report.lines():
+        print(line)
+    for example in report.examples:
+        print(f"  over-merge: {example}")
+    return 0
 
 
 if __name__ == "__main__":

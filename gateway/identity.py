@@ -230,8 +230,7 @@ class IdentityResolver:
             for kind, values in by_kind.items():
                 for value, via in values.items():
                     self._consider(state, kind, value, via, found.get((kind, value), []))
-            for rule, record in candidates:
-                self._score(state, rule, record)
+            self._score_all(state, candidates)
             if state.capped:
                 return
         if state.take_pending(peek=True):
@@ -280,6 +279,17 @@ class IdentityResolver:
                 " too common to link by"
             )
             return
+        if rule.corroborate:
+            per_source: dict[str, set[str]] = {}
+            for record in records:
+                per_source.setdefault(record.source, set()).add(record.key)
+            shared = [source for source, keys in per_source.items() if len(keys) > 1]
+            if shared:
+                state.notes.append(
+                    f"{kind} {value} belongs to several records of {', '.join(sorted(shared))}"
+                    " (a shared number): not linked by it"
+                )
+                return
         for record in records:
             if (record.source, record.key) in state.linked:
                 continue
@@ -316,21 +326,49 @@ class IdentityResolver:
             for record in records
         ]
 
-    def _score(self, state: _State, rule: FuzzyRule, candidate: Record) -> None:
-        if (candidate.source, candidate.key) in state.linked:
-            return
+    def _score_all(self, state: _State, candidates: list[tuple[FuzzyRule, Record]]) -> None:
+        """Link the candidates that score high enough, in systems the customer has no record of
+        yet, where one system offers only one: two namesakes at one postcode are two people,
+        and the rule cannot tell which is ours."""
+        passing: dict[tuple[str, str], list[tuple[Record, float]]] = {}
+        present = {source for source, _ in state.linked}
+        for rule, candidate in candidates:
+            if candidate.source in present:
+                continue  # fuzzy rules fill gaps; a second record of one system needs an identifier
+            score = self._score(state, rule, candidate)
+            if score is not None:
+                passing.setdefault((rule.name, candidate.source), []).append((candidate, score))
+        for (rule_name, source), found in passing.items():
+            unique = {(r.source, r.key): (r, score) for r, score in found}
+            if len(unique) > 1:
+                state.notes.append(
+                    f"fuzzy rule {rule_name}: {len(unique)} records of {source} match equally;"
+                    " none linked"
+                )
+                continue
+            [(record, score)] = unique.values()
+            rule = next(r for r in self.settings.fuzzy if r.name == rule_name)
+            state.link(record, Match(f"fuzzy:{rule_name}", rule.block_by, score=score))
+
+    def _score(self, state: _State, rule: FuzzyRule, candidate: Record) -> float | None:
         total = sum(rule.weights.values())
         score = 0.0
+        name_score = state.best_name_score(candidate)
+        if name_score < self.settings.name_threshold:
+            return None  # an address shared by a household is no reason to link another person
+        for kind, value in self.identifiers_of(candidate):
+            held = state.held(kind)
+            if self.settings.identifiers[kind].conflicts and held and value not in held:
+                return None  # a namesake down the street has a phone of their own
         for field_name, weight in rule.weights.items():
             if field_name == "name":
-                score += weight * state.best_name_score(candidate)
+                score += weight * name_score
             else:
                 theirs = _comparable(candidate.data.get(field_name))
                 if theirs and theirs in state.values_of(field_name):
                     score += weight
         score /= total
-        if score >= rule.threshold:
-            state.link(candidate, Match(f"fuzzy:{rule.name}", rule.block_by, score=round(score, 3)))
+        return round(score, 3) if score >= rule.threshold else None
 
 
 def _comparable(value: Any) -> str:
@@ -375,6 +413,10 @@ class _State:
 
     def records(self) -> list[Record]:
         return [link.record for link in self.linked.values()]
+
+    def held(self, kind: str) -> set[str]:
+        """The normalised values of one identifier that the linked records hold."""
+        return {value for k, value in self.asked if k == kind}
 
     def values_of(self, field_name: str) -> set[str]:
         return {_comparable(r.data.get(field_name)) for r in self.records()} - {""}

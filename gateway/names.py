@@ -124,11 +124,12 @@ def _given(text: str | None) -> str:
 
 
 def name_similarity(a: PersonName, b: PersonName) -> float:
-    """0..1: half the family names' likeness, half the given names' (nicknames resolved)."""
+    """0..1: how alike two names are, as the lower of the family names' and the given names'
+    Jaro-Winkler likeness (nicknames resolved). Both parts must agree: members of a household
+    share the family name, namesakes in a town share both, two spellings of one person share
+    both closely (``Katherine``/``Katherien``, ``Robert``/``Bob``)."""
     family_a, family_b = normalize_name(a.family or ""), normalize_name(b.family or "")
     given_a, given_b = _given(a.given), _given(b.given)
     if not (family_a and family_b) or not (given_a and given_b):
         return 0.0
-    return 0.5 * JaroWinkler.similarity(family_a, family_b) + 0.5 * JaroWinkler.similarity(
-        given_a, given_b
-    )
+    return min(JaroWinkler.similarity(family_a, family_b), JaroWinkler.similarity(given_a, given_b))

@@ -4,7 +4,8 @@
     identity:
       identifiers:
         email: {normalize: email, blocked: ["^no-?reply@", "@none\\\\.invalid$"]}
-        phone: {normalize: phone, region: US, corroborate: true, max_records: 8}
+        phone: {normalize: phone, region: US, corroborate: true, conflicts: true,
+                max_records: 8}
       max_rounds: 4
       max_records: 50
       fuzzy:
@@ -46,13 +47,19 @@ class _Strict(BaseModel):
 
 
 class IdentifierRule(_Strict):
-    """One kind of identifier: a canonical person field that sources can be asked by."""
+    """One kind of identifier: a canonical person field that sources can be asked by.
+
+    ``corroborate``: a record reached by this identifier alone links only if its name agrees.
+    ``conflicts``: a fuzzy candidate holding a value of it that differs from every value the
+    customer holds is not linked (people change emails more often than phones).
+    """
 
     normalize: Literal["exact", "casefold", "email", "phone"] = "exact"
     region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     blocked: list[str] = Field(default_factory=list)
     max_records: int = Field(default=10, ge=1)
     corroborate: bool = False
+    conflicts: bool = False
 
     @field_validator("blocked")
     @classmethod

@@ -5,11 +5,13 @@ For each collection ``things`` keyed by ``thingId``::
     GET /things/{key}                      one record, 404 when unknown
     GET /things?ids=a,b,c                  {"items": [...]}
     GET /things?email=ann@x.com            {"items": [...]}  (one per declared look-up)
+    GET /things?q=ann                      {"items": [...]}  (prefix search, where declared)
     GET /parents/{key}/things              {"items": [...]}  (one per declared parent)
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +33,17 @@ class Collection:
     records: list[Row]
     lookups: dict[str, tuple[str, str]] = field(default_factory=dict)  # param -> (field, how)
     parents: dict[str, str] = field(default_factory=dict)  # parent collection -> field
+    search: tuple[str, ...] = ()  # fields a ``?q=`` prefix search reads
 
     def __post_init__(self) -> None:
+        terms: list[tuple[str, int]] = []
+        for number, record in enumerate(self.records):
+            for name in self.search:
+                for term in _terms(record.get(name)):
+                    terms.append((term, number))
+        terms.sort()
+        self.search_terms = [t for t, _ in terms]
+        self.search_rows = [n for _, n in terms]
         self.by_key = {str(r[self.key]): r for r in self.records}
         self.indexes: dict[str, dict[str, list[Row]]] = {}
         for param, (name, how) in self.lookups.items():
@@ -41,10 +52,43 @@ class Collection:
             self.indexes[f"parent:{parent}"] = _index(self.records, name, NORMALIZERS["exact"])
 
 
+def _terms(value: Any) -> list[str]:
+    """What a search box matches a field on: the words of the text, and a phone's digits."""
+    if not value:
+        return []
+    text = str(value).casefold()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    words = [text.strip(), *text.replace(",", " ").split()]
+    return list(dict.fromkeys([*words, digits, digits[-10:]] if len(digits) >= 7 else words))
+
+
+def search(collection: Collection, query: str, limit: int = 50) -> list[Row]:
+    prefix = query.strip().casefold()
+    if len(prefix) < 2:
+        return []
+    digits = "".join(ch for ch in prefix if ch.isdigit())
+    found: dict[int, Row] = {}
+    for wanted in dict.fromkeys([prefix, digits] if len(digits) >= 3 else [prefix]):
+        start = bisect.bisect_left(collection.search_terms, wanted)
+        for i in range(start, len(collection.search_terms)):
+            if not collection.search_terms[i].startswith(wanted) or len(found) >= limit:
+                break
+            number = collection.search_rows[i]
+            found.setdefault(number, collection.records[number])
+    return list(found.values())
+
+
+def _get(record: Row, path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _index(records: list[Row], name: str, normalize: Any) -> dict[str, list[Row]]:
     index: dict[str, list[Row]] = {}
     for record in records:
-        value = record.get(name)
+        value = _get(record, name)
         if value:
             index.setdefault(normalize(str(value)), []).append(record)
     return index
@@ -93,6 +137,8 @@ def _listing(collection: Collection, instruments: Instruments) -> Any:
     async def endpoint(request: Request) -> Response:
         instruments.count(f"/{collection.name}", _described(request))
         params = request.query_params
+        if "q" in params and collection.search:
+            return JSONResponse({"items": search(collection, params["q"])})
         if "ids" in params:
             wanted = [k for k in params["ids"].split(",") if k]
             found = [collection.by_key[k] for k in dict.fromkeys(wanted) if k in collection.by_key]

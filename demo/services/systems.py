@@ -21,7 +21,12 @@ def crm(data: Path, instruments: Instruments) -> Starlette:
         "contacts",
         "id",
         document["contacts"],
-        lookups={"email": ("emailAddress", "email"), "phone": ("phoneNumber", "phone")},
+        lookups={
+            "email": ("emailAddress", "email"),
+            "phone": ("phoneNumber", "phone"),
+            "postcode": ("address.postalCode", "exact"),
+        },
+        search=("firstName", "lastName", "emailAddress", "phoneNumber"),
     )
     return rest_service([contacts], instruments)
 
@@ -43,7 +48,11 @@ def dealer(data: Path, instruments: Instruments, api_key: str = DEFAULT_DEALER_K
             "owners",
             "ownerId",
             document["owners"],
-            lookups={"phone": ("phone", "phone"), "name": ("name", "name")},
+            lookups={
+                "phone": ("phone", "phone"),
+                "name": ("name", "name"),
+                "postcode": ("postcode", "exact"),
+            },
             parents={"dealers": "dealerId"},
         ),
         Collection(
