@@ -72,6 +72,7 @@ class Identity:
     complete: bool = True
     notes: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # source -> error message
+    rounds: int = 0  # expansion rounds run after the seed
 
     @property
     def anchor(self) -> Record:
@@ -221,6 +222,7 @@ class IdentityResolver:
             fuzzy = self._fuzzy_asks(state)
             if not pending and not fuzzy:
                 return
+            state.rounds += 1
             by_kind: dict[str, dict[str, RecordId | None]] = {}
             for kind, value, via in pending:
                 by_kind.setdefault(kind, {})[value] = via
@@ -279,23 +281,34 @@ class IdentityResolver:
                 " too common to link by"
             )
             return
-        if rule.corroborate:
-            per_source: dict[str, set[str]] = {}
-            for record in records:
-                per_source.setdefault(record.source, set()).add(record.key)
-            shared = [source for source, keys in per_source.items() if len(keys) > 1]
-            if shared:
-                state.notes.append(
-                    f"{kind} {value} belongs to several records of {', '.join(sorted(shared))}"
-                    " (a shared number): not linked by it"
-                )
-                return
+        if rule.corroborate and self._namesakes(records):
+            state.shared.add((kind, value))
+            state.notes.append(
+                f"{kind} {value} is shared by people of the same name: not linked by it"
+            )
+            return
         for record in records:
             if (record.source, record.key) in state.linked:
                 continue
             if rule.corroborate and not state.name_agrees(record):
                 continue
             state.link(record, Match("identifier", kind, value, via=via))
+
+    def _namesakes(self, records: list[Record]) -> bool:
+        """Whether one source holds two records with this value whose names agree: a junior
+        and a senior sharing the home phone, whom no name comparison can tell apart."""
+        per_source: dict[str, dict[str, Record]] = {}
+        for record in records:
+            per_source.setdefault(record.source, {})[record.key] = record
+        for found in per_source.values():
+            names = [n for r in found.values() if (n := name_of(r.data)) is not None]
+            for i, name in enumerate(names):
+                if any(
+                    name_similarity(name, other) >= self.settings.name_threshold
+                    for other in names[i + 1 :]
+                ):
+                    return True
+        return False
 
     def _fuzzy_asks(self, state: _State) -> list[tuple[FuzzyRule, list[str]]]:
         asks = []
@@ -330,6 +343,11 @@ class IdentityResolver:
         """Link the candidates that score high enough, in systems the customer has no record of
         yet, where one system offers only one: two namesakes at one postcode are two people,
         and the rule cannot tell which is ours."""
+        if candidates and state.shared:
+            # the customer shares a number with someone of the same name (a household, a
+            # junior and a senior): name and address cannot tell them apart
+            state.notes.append("fuzzy rules skipped: a shared number, namesakes at one address")
+            return
         passing: dict[tuple[str, str], list[tuple[Record, float]]] = {}
         present = {source for source, _ in state.linked}
         for rule, candidate in candidates:
@@ -382,10 +400,12 @@ class _State:
         self.asked: set[tuple[str, str]] = set()
         self.pending: list[tuple[str, str, RecordId | None]] = []
         self.fuzzy_asked: dict[str, set[str]] = {}
+        self.shared: set[tuple[str, str]] = set()
         self.notes: list[str] = []
         self.failed: dict[str, str] = {}
         self.complete = True
         self.capped = False
+        self.rounds = 0
         self._names: list[PersonName] = []
 
     def link(self, record: Record, match: Match) -> None:
@@ -436,4 +456,4 @@ class _State:
             self.linked.values(),
             key=lambda link: (order.get(link.record.source, len(order)), link.record.key),
         )
-        return Identity(links, self.complete, self.notes, self.failed)
+        return Identity(links, self.complete, self.notes, self.failed, self.rounds)

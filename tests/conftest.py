@@ -19,6 +19,7 @@ from tests.support.backends import (
     write_sqlite,
 )
 from tests.support.build import make_connector
+from tests.support.demo_estate import DemoEstate, running_estate
 from tests.support.legacy_rest import REST_SOURCE, LegacyRest
 from tests.support.postgres import PostgresServer
 from tests.support.servers import serve
@@ -56,6 +57,12 @@ def service_desk() -> Iterator[tuple[str, Instruments]]:
     app = instruments.middleware(soap_service(service_desk_collections(), instruments))
     with serve(app) as url:
         yield url, instruments
+
+
+@pytest.fixture(scope="session")
+def demo_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoEstate]:
+    """600 demo customers in five systems, the served ones on real sockets."""
+    yield from running_estate(tmp_path_factory.mktemp("demo-estate"), customers=600, seed=7)
 
 
 BACKENDS = ["rest", "soap", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]

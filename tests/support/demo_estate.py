@@ -1,0 +1,54 @@
+"""A small demo estate with its served systems on real sockets, and the demo config over it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from demo.estate import generate
+from demo.runner import DEMO_CONFIG
+from demo.services.instruments import Instruments
+from demo.services.systems import DEFAULT_DEALER_KEY, SERVICES
+from gateway.config import Settings, load_settings
+from tests.support.servers import serve
+
+
+@dataclass
+class DemoEstate:
+    folder: Path
+    settings: Settings
+    instruments: dict[str, Instruments]
+    customers: int
+    seed: int
+
+    def reset_counts(self) -> None:
+        for instruments in self.instruments.values():
+            instruments.calls = 0
+            instruments.by_route.clear()
+            instruments.by_request.clear()
+
+
+def running_estate(folder: Path, customers: int, seed: int) -> Iterator[DemoEstate]:
+    generate(folder, customers, seed)
+    instruments = {name: Instruments() for name in SERVICES}
+    with ExitStack() as stack:
+        urls = {
+            name: stack.enter_context(
+                serve(instruments[name].middleware(build(folder, instruments[name])))
+            )
+            for name, build in SERVICES.items()
+        }
+        environ = {
+            **os.environ,
+            "C360_DEMO_DATA": str(folder),
+            "CRM_URL": urls["crm"],
+            "SERVICE_DESK_URL": urls["service_desk"],
+            "DEALER_URL": urls["dealer"],
+            "DEALER_API_KEY": DEFAULT_DEALER_KEY,
+        }
+        yield DemoEstate(
+            folder, load_settings(DEMO_CONFIG, environ=environ), instruments, customers, seed
+        )
