@@ -56,10 +56,12 @@ class Resolution:
     )
     notes: list[str]
     unavailable_sources: list[str]
+    rounds: int = strawberry.field(description="Expansion rounds run after the seed.")
 
     @classmethod
     def of(cls, identity: Identity) -> Resolution:
         return cls(
+            rounds=identity.rounds,
             complete=identity.complete,
             notes=list(identity.notes),
             unavailable_sources=sorted(identity.failed),
