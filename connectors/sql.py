@@ -69,7 +69,6 @@ class SqlEntityConfig(EntityConfig):
 
 class SqlConfig(SourceConfig):
     url: str
-    pool_size: int = Field(default=5, ge=1, le=100)
     entities: dict[Identifier, SqlEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
 
     @field_validator("url")
@@ -111,11 +110,13 @@ class SqlConnector(Connector):
     def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
         assert isinstance(config, SqlConfig)
         url = make_url(config.url)
-        options: dict[str, Any] = {}
+        # at most `concurrency` statements run at once: keep that many connections open, so
+        # that none is opened and closed per statement (for SQLite, a thread each)
+        options: dict[str, Any] = {"pool_size": config.concurrency, "max_overflow": 0}
         if url.get_backend_name() == "sqlite":
             url = _read_only_sqlite(url, base_dir)
         else:
-            options.update(pool_size=config.pool_size, pool_pre_ping=True)
+            options["pool_pre_ping"] = True
         return cls(name, config, create_async_engine(url, **options))
 
     async def aclose(self) -> None:
