@@ -143,10 +143,12 @@ def _score(
     owners = {owner.get(record, "?") for record in linked}
     if len(owners) > 1:
         report.over_merged += 1
-        if any(frozenset(pair) in households for pair in _pairs_of(owners)):
+        household = any(frozenset(pair) in households for pair in _pairs_of(owners))
+        if household:
             report.household_merges += 1
-        if len(report.examples) < 10:
-            report.examples.append(f"{person}: linked records of {sorted(owners)}")
+        if len(report.examples) < 10 or household:
+            kind = " (a household sharing a phone)" if household else ""
+            report.examples.append(f"{person}: linked records of {sorted(owners)}{kind}")
 
 
 def _pairs_of(people: set[str]) -> Iterable[tuple[str, str]]:

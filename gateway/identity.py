@@ -219,7 +219,8 @@ class IdentityResolver:
     async def _expand(self, state: _State) -> None:
         for _ in range(self.settings.max_rounds):
             pending = state.take_pending()
-            fuzzy = self._fuzzy_asks(state)
+            # fuzzy rules are the last resort: only once no identifier is left to ask
+            fuzzy = [] if pending else self._fuzzy_asks(state)
             if not pending and not fuzzy:
                 return
             state.rounds += 1
@@ -356,15 +357,20 @@ class IdentityResolver:
             score = self._score(state, rule, candidate)
             if score is not None:
                 passing.setdefault((rule.name, candidate.source), []).append((candidate, score))
-        for (rule_name, source), found in passing.items():
-            unique = {(r.source, r.key): (r, score) for r, score in found}
-            if len(unique) > 1:
+        unique = {
+            group: {(r.source, r.key): (r, score) for r, score in found}
+            for group, found in passing.items()
+        }
+        for (rule_name, source), found in unique.items():
+            if len(found) > 1:
+                # namesakes at one address: whichever system shows it, none can be told apart
                 state.notes.append(
-                    f"fuzzy rule {rule_name}: {len(unique)} records of {source} match equally;"
-                    " none linked"
+                    f"fuzzy rule {rule_name}: {len(found)} records of {source} match equally;"
+                    " no fuzzy link made"
                 )
-                continue
-            [(record, score)] = unique.values()
+                return
+        for (rule_name, _), found in unique.items():
+            [(record, score)] = found.values()
             rule = next(r for r in self.settings.fuzzy if r.name == rule_name)
             state.link(record, Match(f"fuzzy:{rule_name}", rule.block_by, score=score))
 

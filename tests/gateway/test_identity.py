@@ -144,7 +144,10 @@ async def test_namesakes_at_one_postcode_link_neither(estate: Path) -> None:
     kim = await resolve(estate, Seed(source="crm", key="C5"))
     assert keys(kim) == {("crm", "C5")}
     assert kim is not None
-    assert "fuzzy rule dealer_postcode: 2 records of dealer match equally; none linked" in kim.notes
+    assert (
+        "fuzzy rule dealer_postcode: 2 records of dealer match equally; no fuzzy link made"
+        in kim.notes
+    )
 
 
 async def test_every_start_gives_the_same_customer(estate: Path) -> None:
