@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
+    "CachePolicy",
     "Duration",
     "EntityConfig",
     "Identifier",
@@ -60,6 +61,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CachePolicy(_Strict):
+    """How long a source's answers are kept (``cache:`` on a source, or on one entity).
+
+    ``ttl``: how long an answer is fresh. ``not_found_ttl``: how long "no such record" is
+    kept. ``stale_for``: how long past its TTL an answer may still stand in, when the source
+    fails (stale-if-error) or, with ``revalidate``, while a background refresh runs
+    (stale-while-revalidate). ``enabled: false`` reads the source live every time.
+    """
+
+    enabled: bool = True
+    ttl: Duration = 60.0
+    not_found_ttl: Duration = 10.0
+    stale_for: Duration = 0.0
+    revalidate: bool = False
+
+
 class Parent(_Strict):
     """Whose child an entity is.
 
@@ -87,6 +104,7 @@ class EntityConfig(_Strict):
     fields: dict[Identifier, str] = Field(min_length=1)
     updated_at_format: str | None = None
     belongs_to: Parent | None = None
+    cache: CachePolicy | None = None
 
     def lookups(self) -> frozenset[str]:
         """The ``by`` values this entity accepts besides ``key``."""
@@ -111,8 +129,14 @@ class SourceConfig(_Strict):
     timeout: Duration = 5.0
     concurrency: int = Field(default=10, ge=1, le=1000)
     batch_size: int = Field(default=100, ge=1, le=10_000)
+    cache: CachePolicy = Field(default_factory=CachePolicy)
+    webhook_secret: str | None = Field(default=None, min_length=16)
     entities: dict[Identifier, EntityConfig] = Field(min_length=1)
 
     def problems(self) -> Iterator[Problem]:
         """Problems the model's shape cannot express; a kind adds its own by overriding."""
         return iter(())
+
+    def cache_policy(self, entity: str) -> CachePolicy:
+        own = self.entities[entity].cache if entity in self.entities else None
+        return own if own is not None else self.cache

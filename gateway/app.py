@@ -1,4 +1,5 @@
-"""The Starlette application: ``/graphql`` (with GraphiQL) and ``/healthz``.
+"""The Starlette application: ``/graphql`` (with GraphiQL), ``/healthz``, ``/metrics`` and
+``/hooks/invalidate/{source}``.
 
 Connectors, and the HTTP clients and database engines inside them, are built in the lifespan
 at start-up and closed there at shutdown; resolvers reach them through the GraphQL context.
@@ -10,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,9 +19,12 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gateway.cache import RecordCache, open_store
 from gateway.config import Settings
 from gateway.context import GatewayContext
+from gateway.hooks import invalidate_hook
 from gateway.relations import Relations
+from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
 from schema.build import build_schema
 
@@ -39,6 +44,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             sources=state.sources,
             settings=state.settings,
             relations=state.relations,
+            cache=state.cache,
+            flights=state.flights,
+            background=state.background,
         )
 
     def decode_json(self, data: str | bytes) -> object:
@@ -46,6 +54,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return json.loads(data)
         except UnicodeDecodeError as exc:  # a JSON body must be UTF-8; say so as a 400
             raise json.JSONDecodeError(f"not UTF-8 ({exc.reason})", repr(data[:20]), 0) from exc
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition of this process's metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -64,13 +77,26 @@ def create_app(settings: Settings) -> Starlette:
         app.state.sources = sources
         app.state.settings = settings
         app.state.relations = Relations.from_sources(sources)
+        app.state.cache = (
+            RecordCache(open_store(settings.cache.backend, settings.cache.max_entries))
+            if settings.cache.enabled
+            else None
+        )
+        app.state.flights = SingleFlight()
+        app.state.background = set()
         try:
             yield
         finally:
+            for task in list(app.state.background):
+                task.cancel()
+            if app.state.cache is not None:
+                await app.state.cache.aclose()
             await sources.aclose()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

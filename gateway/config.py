@@ -30,6 +30,7 @@ from gateway.rules import IdentitySettings, SurvivorshipSettings
 from schema.catalogue import CATALOGUE
 
 __all__ = [
+    "CacheSettings",
     "ConfigError",
     "ConfigProblem",
     "ServerSettings",
@@ -68,6 +69,16 @@ class ServerSettings(BaseModel):
     graphiql: bool = True
 
 
+class CacheSettings(BaseModel):
+    """The shared cache (``cache:``): where it lives and how big it may grow."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    backend: str = Field(default="memory", pattern=r"^(memory|rediss?://.+)$")
+    max_entries: int = Field(default=100_000, ge=100, le=100_000_000)
+
+
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,6 +86,7 @@ class _Document(BaseModel):
     server: ServerSettings = ServerSettings()
     identity: IdentitySettings = IdentitySettings()
     survivorship: SurvivorshipSettings = SurvivorshipSettings()
+    cache: CacheSettings = CacheSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +103,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     survivorship: SurvivorshipSettings = field(default_factory=SurvivorshipSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -149,6 +162,7 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
         server=document.server,
         identity=document.identity,
         survivorship=document.survivorship,
+        cache=document.cache,
     )
 
 

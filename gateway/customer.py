@@ -37,7 +37,7 @@ class CustomerView:
         self.identity = identity
         self.context = context
         self._choices: dict[str, Choice | None] = {}
-        self._related: dict[str, list[Record]] = {}
+        self._related: dict[tuple[str, float | None], list[Record]] = {}
 
     @property
     def id(self) -> str:
@@ -80,9 +80,12 @@ class CustomerView:
 
     # related records --------------------------------------------------------------------------
 
-    async def related(self, entity: str, parents: Iterable[Record] | None = None) -> list[Record]:
-        """The ``entity`` records of this customer (or of ``parents``), from every source."""
-        memo = entity if parents is None else None
+    async def related(
+        self, entity: str, parents: Iterable[Record] | None = None, max_age: float | None = None
+    ) -> list[Record]:
+        """The ``entity`` records of this customer (or of ``parents``), from every source;
+        ``max_age`` (seconds) refuses cached answers older than that."""
+        memo = (entity, max_age) if parents is None else None
         if memo is not None and memo in self._related:
             return self._related[memo]
         found = await self.context.relations.children(
@@ -90,6 +93,7 @@ class CustomerView:
             self.people() if parents is None else parents,
             entity,
             self.context.failed,
+            max_age,
         )
         if memo is not None:
             self._related[memo] = found

@@ -144,12 +144,16 @@ class IdentityResolver:
 
     # resolution ------------------------------------------------------------------------------
 
-    async def resolve_many(self, seeds: Sequence[Seed]) -> list[Identity | None]:
+    async def resolve_many(
+        self, seeds: Sequence[Seed], max_age: float | None = None
+    ) -> list[Identity | None]:
         """Resolve several customers at once; their look-ups share each round's batches."""
-        return list(await asyncio.gather(*(self.resolve(seed) for seed in seeds)))
+        return list(await asyncio.gather(*(self.resolve(seed, max_age) for seed in seeds)))
 
-    async def resolve(self, seed: Seed) -> Identity | None:
+    async def resolve(self, seed: Seed, max_age: float | None = None) -> Identity | None:
+        """The customer ``seed`` leads to; ``max_age`` refuses older cached answers."""
         state = _State(self)
+        state.max_age = max_age
         if seed.source is not None and seed.key is not None:
             start = await self._seed_record(state, seed)
             if start is None:
@@ -266,7 +270,7 @@ class IdentityResolver:
         self, state: _State, source: str, entity: str, by: str, values: list[str]
     ) -> list[list[Record]] | None:
         try:
-            return await self.fetcher.fetch(source, entity, by, values)
+            return await self.fetcher.fetch(source, entity, by, values, state.max_age)
         except SourceError as exc:
             state.failed[source] = str(exc)
             return None
@@ -412,6 +416,7 @@ class _State:
         self.complete = True
         self.capped = False
         self.rounds = 0
+        self.max_age: float | None = None
         self._names: list[PersonName] = []
 
     def link(self, record: Record, match: Match) -> None:

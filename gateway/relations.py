@@ -75,6 +75,7 @@ class Relations:
         parents: Iterable[Record],
         entity: str,
         failed: dict[str, str] | None = None,
+        max_age: float | None = None,
     ) -> list[Record]:
         """The ``entity`` records that belong to any of ``parents``, in source order."""
         keys: dict[tuple[str, str], list[str]] = {}
@@ -90,7 +91,7 @@ class Relations:
         async def ask(relation: Relation, values: list[str]) -> list[list[Record]]:
             try:
                 return await fetcher.fetch(
-                    relation.child_source, relation.child_entity, relation.by, values
+                    relation.child_source, relation.child_entity, relation.by, values, max_age
                 )
             except SourceError as exc:
                 if failed is not None:

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import SourceError
 from gateway.source_errors import SourceErrors
+from schema.mutation import Mutation
 from schema.query import Query
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -34,6 +35,7 @@ class GatewaySchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             SourceErrors,
             # Factories: a fresh extension per request, over caches shared at module level.

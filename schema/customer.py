@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 
 import strawberry
+from graphql import GraphQLError
 
 from connectors.base import Record
 from connectors.errors import SourceError
@@ -75,32 +76,39 @@ class Customer:
         return Resolution.of(self.view.identity)
 
     @strawberry.field(description="Orders from every system that sells, newest first.")
-    async def orders(self, first: int | None = 20, after: str | None = None) -> Connection[Order]:
-        records = await self.view.related("order")
+    async def orders(
+        self, first: int | None = 20, after: str | None = None, max_age: int | None = None
+    ) -> Connection[Order]:
+        records = await self.view.related("order", max_age=_age(max_age))
         orders = [Order.of(r, self.view) for r in records]
         orders.sort(key=lambda o: (o.placed_at is not None, o.placed_at, o.id), reverse=True)
         return paginate(orders, first, after)
 
     @strawberry.field(description="Service cases from every service system, newest first.")
-    async def tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
-        tickets = [Ticket.of(r, self.view) for r in await self.view.related("ticket")]
+    async def tickets(
+        self, status: TicketStatus | None = None, max_age: int | None = None
+    ) -> list[Ticket]:
+        records = await self.view.related("ticket", max_age=_age(max_age))
+        tickets = [Ticket.of(r, self.view) for r in records]
         if status is not None:
             tickets = [t for t in tickets if t.status == status]
         return sorted(tickets, key=lambda t: (t.opened_at is not None, t.opened_at), reverse=True)
 
     @strawberry.field(description="The loyalty membership updated last, if any.")
-    async def loyalty(self) -> Loyalty | None:
-        records = await self.view.related("loyalty")
+    async def loyalty(self, max_age: int | None = None) -> Loyalty | None:
+        records = await self.view.related("loyalty", max_age=_age(max_age))
         latest = _latest(records)
         return Loyalty.of(latest) if latest else None
 
     @strawberry.field(description="Marketing consents per channel, from every membership.")
-    async def consents(self) -> list[Consent]:
-        return [c for r in await self.view.related("loyalty") for c in consents_of(r)]
+    async def consents(self, max_age: int | None = None) -> list[Consent]:
+        records = await self.view.related("loyalty", max_age=_age(max_age))
+        return [c for r in records for c in consents_of(r)]
 
     @strawberry.field(description="Vehicles the customer owns.")
-    async def vehicles(self) -> list[Vehicle]:
-        return [Vehicle.of(r, self.view) for r in await self.view.related("vehicle")]
+    async def vehicles(self, max_age: int | None = None) -> list[Vehicle]:
+        records = await self.view.related("vehicle", max_age=_age(max_age))
+        return [Vehicle.of(r, self.view) for r in records]
 
     @strawberry.field(description="The dealers that serve the customer or their vehicles.")
     async def dealers(self) -> list[Dealer]:
@@ -118,6 +126,18 @@ class Customer:
         if channels:
             events = [e for e in events if e.channel in channels]
         return paginate(events, first, after)
+
+
+MAX_AGE_HELP = (
+    "Refuse cached answers older than this many seconds (0: read the systems live), "
+    "e.g. a ticket's status while the loyalty tier may come from cache."
+)
+
+
+def _age(max_age: int | None) -> float | None:
+    if max_age is not None and max_age < 0:
+        raise GraphQLError("maxAge cannot be negative", extensions={"code": "BAD_USER_INPUT"})
+    return None if max_age is None else float(max_age)
 
 
 def _points(view: CustomerView, kind: str) -> list[ContactPoint]:

@@ -11,7 +11,7 @@ from gateway.context import GatewayContext
 from gateway.customer import CustomerView
 from gateway.identity import Seed
 from gateway.search import search_customers
-from schema.customer import Customer
+from schema.customer import Customer, _age
 from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
 from schema.sources import SourceInfo
@@ -91,9 +91,10 @@ class Query:
         email: str | None = None,
         phone: str | None = None,
         source_key: SourceKeyInput | None = None,
+        max_age: int | None = None,
     ) -> Customer | None:
         seed = _seed(info, id, email, phone, source_key)
-        identity = await info.context.resolver.resolve(seed)
+        identity = await info.context.resolver.resolve(seed, _age(max_age))
         return Customer(view=CustomerView(identity, info.context)) if identity else None
 
     @strawberry.field(
