@@ -154,7 +154,8 @@ class RedisStore:
         return {m.decode() if isinstance(m, bytes) else str(m) for m in found or ()}
 
     async def aclose(self) -> None:
-        await self.cache.close()
+        # the redis client itself: aiocache's close() calls a method redis deprecated
+        await self.cache.client.aclose()
 
 
 def open_store(backend: str, max_entries: int) -> Store:

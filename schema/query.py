@@ -124,7 +124,8 @@ class Query:
         self, info: Info[GatewayContext, None], source: str, entity: str, key: str
     ) -> SourceRecord | None:
         connector = _connector(info, source, key, "key")
-        found = (await connector.fetch(entity, "key", [key])).get(key, [])
+        connector.spec(entity, "key")
+        [found] = await info.context.fetcher.fetch(source, entity, "key", [key])
         return SourceRecord.of(found[0]) if found else None
 
     @strawberry.field(
@@ -135,5 +136,6 @@ class Query:
         self, info: Info[GatewayContext, None], source: str, entity: str, by: str, value: str
     ) -> list[SourceRecord]:
         connector = _connector(info, source, value, "value")
-        found = (await connector.fetch(entity, by, [value])).get(value, [])
+        connector.spec(entity, by)
+        [found] = await info.context.fetcher.fetch(source, entity, by, [value])
         return [SourceRecord.of(record) for record in found]

@@ -22,6 +22,7 @@ from tests.support.build import make_connector
 from tests.support.demo_estate import DemoEstate, running_estate
 from tests.support.legacy_rest import REST_SOURCE, LegacyRest
 from tests.support.postgres import PostgresServer
+from tests.support.redis import RedisServer
 from tests.support.servers import serve
 
 
@@ -63,6 +64,16 @@ def service_desk() -> Iterator[tuple[str, Instruments]]:
 def demo_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoEstate]:
     """600 demo customers in five systems, the served ones on real sockets."""
     yield from running_estate(tmp_path_factory.mktemp("demo-estate"), customers=600, seed=7)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 BACKENDS = ["rest", "soap", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]

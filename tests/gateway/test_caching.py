@@ -1,0 +1,296 @@
+"""Caching in front of the demo's real systems: shared Redis, single-flight, batching, stale
+answers while a system is down, live reads on demand, invalidation."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.base import Record
+from connectors.options import CachePolicy
+from demo.services.instruments import Instruments
+from demo.services.systems import crm as crm_app
+from gateway.cache import MemoryStore, RecordCache, RedisStore
+from gateway.config import Settings
+from gateway.context import GatewayContext
+from gateway.hooks import signature
+from gateway.relations import Relations
+from gateway.singleflight import SingleFlight
+from gateway.sources import SourceSet
+from schema.build import build_schema
+from tests.support.demo_estate import DemoEstate
+from tests.support.gateway import gateway, graphql, settings_from
+from tests.support.redis import RedisServer
+from tests.support.servers import free_port, serve
+
+CUSTOMER = """query ($key: String!, $ticketsAge: Int) {
+  customer(sourceKey: {source: "crm", key: $key}) {
+    id name { full } email phone identities { source key }
+    orders(first: 5) { totalCount edges { node { number lines { sku } } } }
+    tickets(maxAge: $ticketsAge) { number status notes { body } }
+    loyalty { tier } vehicles { vin serviceVisits { visitedAt } } timeline(first: 5) { totalCount }
+  } }"""
+
+
+class Gateway:
+    """One gateway process's shared parts: sources, cache, single-flight."""
+
+    def __init__(self, settings: Settings, cache: RecordCache) -> None:
+        self.settings, self.cache = settings, cache
+        self.sources = SourceSet.open(settings)
+        self.flights: SingleFlight[str, list[Record]] = SingleFlight()
+        self.background: set[asyncio.Task[None]] = set()
+        self.schema = build_schema()
+
+    def context(self) -> GatewayContext:
+        return GatewayContext(
+            None,
+            None,
+            self.sources,
+            self.settings,
+            Relations.from_sources(self.sources),
+            self.cache,
+            self.flights,
+            self.background,
+        )
+
+    async def run(self, query: str, **variables: Any) -> tuple[dict[str, Any], GatewayContext]:
+        context = self.context()
+        result = await self.schema.execute(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data or {}, context
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.sources.aclose()
+        await self.cache.aclose()
+
+
+def first_crm_key(demo: DemoEstate, rank: int = 0) -> str:
+    truth = [json.loads(l) for l in (demo.folder / "ground_truth.jsonl").read_text().splitlines()]
+    rich = [t for t in truth if {"crm", "service_desk", "loyalty", "dealer"} <= set(t)]
+    return rich[rank]["crm"][0]
+
+
+def backend_calls(demo: DemoEstate) -> int:
+    return sum(i.calls for i in demo.instruments.values())
+
+
+async def test_two_gateways_share_redis_and_the_second_calls_no_backend(
+    demo_estate: DemoEstate, redis_server: RedisServer
+) -> None:
+    redis_server.flush()
+    key = first_crm_key(demo_estate, 0)
+    first = Gateway(demo_estate.settings, RecordCache(RedisStore(redis_server.url)))
+    second = Gateway(demo_estate.settings, RecordCache(RedisStore(redis_server.url)))
+    try:
+        warm, context = await first.run(CUSTOMER, key=key)
+        assert context.fetcher.calls
+        demo_estate.reset_counts()
+        again, context = await second.run(CUSTOMER, key=key)
+        assert again == warm
+        assert context.fetcher.calls == Counter()  # no source asked, files and SQL included
+        assert backend_calls(demo_estate) == 0  # and no served system saw a request
+        assert {i.cache for i in context.fetcher.info.values()} == {"hit"}
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_a_hundred_concurrent_screens_cost_one_call_per_distinct_value(
+    demo_estate: DemoEstate,
+) -> None:
+    key = first_crm_key(demo_estate, 1)
+    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    demo_estate.reset_counts()
+    try:
+        answers = await asyncio.gather(*(gateway_.run(CUSTOMER, key=key) for _ in range(100)))
+    finally:
+        await gateway_.aclose()
+    assert len({json.dumps(a, sort_keys=True) for a, _ in answers}) == 1
+    for name, instruments in demo_estate.instruments.items():
+        asked: Counter[str] = Counter()
+        for request, count in instruments.by_request.items():
+            if ":" in request.split("/")[0]:  # SOAP: "Operation:value,value"
+                operation, _, values = request.partition(":")
+                asked.update(f"{operation}:{v}" for v in values.split(",") for _ in range(count))
+            else:
+                asked[request] += count
+        assert asked and max(asked.values()) == 1, (name, asked.most_common(3))
+
+
+async def test_a_page_of_customers_costs_one_orders_call_per_system(
+    demo_estate: DemoEstate,
+) -> None:
+    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    try:
+        data, context = await gateway_.run(
+            """{ customers(search: "ma", first: 50) { edges { node { id
+                 orders(first: 3) { totalCount } tickets { number } } } } }"""
+        )
+    finally:
+        await gateway_.aclose()
+    assert len(data["customers"]["edges"]) >= 20
+    assert context.fetcher.calls[("billing", "order", "customer_no")] == 1
+    assert context.fetcher.calls[("service_desk", "ticket", "contact_no")] == 1
+
+
+def with_crm(settings: Settings, url: str, policy: CachePolicy) -> Settings:
+    crm = settings.sources["crm"]
+    config = crm.config.model_copy(update={"base_url": url, "cache": policy})
+    sources = {**settings.sources, "crm": dataclasses.replace(crm, config=config)}
+    return dataclasses.replace(settings, sources=sources)
+
+
+CRM_RECORD = '{ record(source: "crm", entity: "person", key: "C-000001") { key } }'
+
+
+async def test_stale_if_error_while_the_crm_is_down(demo_estate: DemoEstate) -> None:
+    port = free_port()
+    instruments = Instruments()
+    app = instruments.middleware(crm_app(demo_estate.folder, instruments))
+    settings = with_crm(
+        demo_estate.settings, f"http://127.0.0.1:{port}", CachePolicy(ttl=0.2, stale_for=3600)
+    )
+    gateway_ = Gateway(settings, RecordCache(MemoryStore()))
+    query = '{ customer(sourceKey: {source: "crm", key: "C-000001"}) { id name { full } } }'
+    try:
+        with serve(app, port):
+            live, context = await gateway_.run(query)
+            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
+        await asyncio.sleep(0.3)  # past the TTL; the CRM is stopped
+        stale, context = await gateway_.run(query)
+        assert stale == live
+        assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
+        with serve(app, port):  # back
+            fresh, context = await gateway_.run(query)
+            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
+        assert fresh == live
+    finally:
+        await gateway_.aclose()
+
+
+async def test_stale_while_revalidate_answers_at_once_and_refreshes_behind(
+    demo_estate: DemoEstate,
+) -> None:
+    port = free_port()
+    instruments = Instruments()
+    app = instruments.middleware(crm_app(demo_estate.folder, instruments))
+    settings = with_crm(
+        demo_estate.settings,
+        f"http://127.0.0.1:{port}",
+        CachePolicy(ttl=0.2, stale_for=3600, revalidate=True),
+    )
+    gateway_ = Gateway(settings, RecordCache(MemoryStore()))
+    try:
+        with serve(app, port):
+            await gateway_.run(CRM_RECORD)
+            assert instruments.calls == 1
+            await asyncio.sleep(0.3)
+            _, context = await gateway_.run(CRM_RECORD)
+            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
+            await asyncio.gather(*gateway_.background)
+            assert instruments.calls == 2  # refreshed in the background
+            _, context = await gateway_.run(CRM_RECORD)
+            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "hit"
+            assert instruments.calls == 2
+    finally:
+        await gateway_.aclose()
+
+
+async def test_max_age_zero_reads_tickets_live_while_loyalty_comes_from_cache(
+    demo_estate: DemoEstate,
+) -> None:
+    key = first_crm_key(demo_estate, 2)
+    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    try:
+        await gateway_.run(CUSTOMER, key=key)
+        demo_estate.reset_counts()
+        _, context = await gateway_.run(CUSTOMER, key=key, ticketsAge=0)
+    finally:
+        await gateway_.aclose()
+    assert set(demo_estate.instruments["service_desk"].by_route) == {"FindCasesByContactId"}
+    assert (
+        demo_estate.instruments["crm"].calls == 0 and demo_estate.instruments["dealer"].calls == 0
+    )
+    states = {k: i.cache for k, i in context.fetcher.info.items()}
+    assert {s for (src, entity, _), s in states.items() if entity == "ticket"} == {"miss"}
+    assert {s for (src, entity, _), s in states.items() if entity == "loyalty"} == {"hit"}
+
+
+HOOKED = """\
+sources:
+  crm:
+    kind: rest
+    base_url: ${CRM_URL}
+    webhook_secret: a-shared-secret-of-the-crm
+    entities:
+      person:
+        get: /contacts/{key}
+        lookup: {email: "/contacts?email={value}"}
+        items: items
+        fields: {key: id, email: emailAddress}
+"""
+
+
+async def test_signed_webhook_and_mutation_invalidate(demo_estate: DemoEstate, tmp_path) -> None:
+    crm = demo_estate.instruments["crm"]
+    url = demo_estate.settings.sources["crm"].config.base_url  # type: ignore[attr-defined]
+    settings = settings_from(tmp_path, HOOKED, CRM_URL=url)
+    body = json.dumps({"entity": "person", "keys": ["C-000001"]}).encode()
+    async with gateway(settings) as client:
+        await graphql(client, CRM_RECORD)
+        before = crm.calls
+        await graphql(client, CRM_RECORD)
+        assert crm.calls == before  # cached
+        forged = await client.post(
+            "/hooks/invalidate/crm",
+            content=body,
+            headers={"X-C360-Signature": signature("wrong", body)},
+        )
+        unknown = await client.post("/hooks/invalidate/billing", content=body)
+        huge = await client.post("/hooks/invalidate/crm", content=b"x" * 1_000_001)
+        signed = await client.post(
+            "/hooks/invalidate/crm",
+            content=body,
+            headers={"X-C360-Signature": signature("a-shared-secret-of-the-crm", body)},
+        )
+        await graphql(client, CRM_RECORD)
+        after_hook = crm.calls
+        mutation = await graphql(
+            client,
+            """mutation { invalidate(source: "crm", entity: "person",
+            keys: ["C-000001"]) { dropped } }""",
+        )
+        await graphql(client, CRM_RECORD)
+    assert (forged.status_code, unknown.status_code, huge.status_code) == (401, 404, 413)
+    assert signed.status_code == 200 and signed.json()["dropped"] >= 1
+    assert after_hook == before + 1
+    assert mutation["data"]["invalidate"]["dropped"] >= 1
+    assert crm.calls == after_hook + 1
+
+
+async def test_metrics_count_cache_outcomes(demo_estate: DemoEstate, tmp_path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    url = demo_estate.settings.sources["crm"].config.base_url  # type: ignore[attr-defined]
+    settings = settings_from(tmp_path, HOOKED, CRM_URL=url)
+    async with gateway(settings) as client:
+        await graphql(client, CRM_RECORD)
+        await graphql(client, CRM_RECORD)
+        text = (await client.get("/metrics")).text
+    samples = {
+        (s.name, s.labels.get("event") or s.labels.get("outcome")): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("c360_cache_events_total", "hit")] >= 1
+    assert samples[("c360_cache_events_total", "miss")] >= 1
+    assert samples[("c360_backend_calls_total", "ok")] >= 1
