@@ -7,11 +7,7 @@ import asyncio
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
-
-import httpx
-import pytest
 
 from connectors.base import Record
 from connectors.options import CachePolicy
@@ -74,7 +70,8 @@ class Gateway:
 
 
 def first_crm_key(demo: DemoEstate, rank: int = 0) -> str:
-    truth = [json.loads(l) for l in (demo.folder / "ground_truth.jsonl").read_text().splitlines()]
+    lines = (demo.folder / "ground_truth.jsonl").read_text().splitlines()
+    truth = [json.loads(line) for line in lines]
     rich = [t for t in truth if {"crm", "service_desk", "loyalty", "dealer"} <= set(t)]
     return rich[rank]["crm"][0]
 
