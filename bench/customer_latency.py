@@ -43,10 +43,25 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
     port, services = 18000, 18101
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "demo", "--data", str(folder / "estate"),
-         "--port", str(port), "--services-port", str(services), "--latency", latency,
-         "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "demo",
+            "--data",
+            str(folder / "estate"),
+            "--port",
+            str(port),
+            "--services-port",
+            str(services),
+            "--latency",
+            latency,
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
     )
     url = f"http://127.0.0.1:{port}/graphql"
     try:
@@ -79,11 +94,15 @@ def main() -> None:
     step = float(latency.rstrip("ms")) if latency.endswith("ms") else float(latency) * 1000
     expected = [(r + 1) * step for r in rounds]
     print(f"customers: {count}, served systems at {latency} per call")
-    print(f"cold: p50 {percentile(cold, 0.5):.0f} ms, p90 {percentile(cold, 0.9):.0f} ms, "
-          f"max {max(cold):.0f} ms; rounds p50 {statistics.median(rounds):.0f}; "
-          f"(rounds + 1) x {step:.0f} ms p50 {statistics.median(expected):.0f} ms")
-    print(f"warm: p50 {percentile(warm, 0.5):.1f} ms, p90 {percentile(warm, 0.9):.1f} ms, "
-          f"max {max(warm):.1f} ms over {len(warm)} queries")
+    print(
+        f"cold: p50 {percentile(cold, 0.5):.0f} ms, p90 {percentile(cold, 0.9):.0f} ms, "
+        f"max {max(cold):.0f} ms; rounds p50 {statistics.median(rounds):.0f}; "
+        f"(rounds + 1) x {step:.0f} ms p50 {statistics.median(expected):.0f} ms"
+    )
+    print(
+        f"warm: p50 {percentile(warm, 0.5):.1f} ms, p90 {percentile(warm, 0.9):.1f} ms, "
+        f"max {max(warm):.1f} ms over {len(warm)} queries"
+    )
 
 
 if __name__ == "__main__":

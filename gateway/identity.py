@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,10 +150,17 @@ class IdentityResolver:
         """Resolve several customers at once; their look-ups share each round's batches."""
         return list(await asyncio.gather(*(self.resolve(seed, max_age) for seed in seeds)))
 
-    async def resolve(self, seed: Seed, max_age: float | None = None) -> Identity | None:
-        """The customer ``seed`` leads to; ``max_age`` refuses older cached answers."""
+    async def resolve(
+        self,
+        seed: Seed,
+        max_age: float | None = None,
+        on_link: Callable[[Record], None] | None = None,
+    ) -> Identity | None:
+        """The customer ``seed`` leads to; ``max_age`` refuses older cached answers;
+        ``on_link`` hears of every record as it is linked."""
         state = _State(self)
         state.max_age = max_age
+        state.on_link = on_link
         if seed.source is not None and seed.key is not None:
             start = await self._seed_record(state, seed)
             if start is None:
@@ -417,6 +424,7 @@ class _State:
         self.capped = False
         self.rounds = 0
         self.max_age: float | None = None
+        self.on_link: Callable[[Record], None] | None = None
         self._names: list[PersonName] = []
 
     def link(self, record: Record, match: Match) -> None:
@@ -428,6 +436,8 @@ class _State:
             self.notes.append(f"stopped at {limit} linked records (identity.max_records)")
             return
         self.linked[(record.source, record.key)] = Link(record, match)
+        if self.on_link is not None:
+            self.on_link(record)
         name = name_of(record.data)
         if name is not None:
             self._names.append(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
@@ -10,6 +12,7 @@ from connectors.base import Connector
 from gateway.context import GatewayContext
 from gateway.customer import CustomerView
 from gateway.identity import Seed
+from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
 from schema.customer import Customer, _age
 from schema.pagination import Connection, paginate
@@ -78,6 +81,41 @@ def _seed(
     return Seed(identifier=kind, value=email if email is not None else phone)
 
 
+# customer fields -> the related entities they read; nested fields -> the children they read
+_READS = {
+    "orders": {"order"},
+    "tickets": {"ticket"},
+    "loyalty": {"loyalty"},
+    "consents": {"loyalty"},
+    "vehicles": {"vehicle"},
+    "dealers": {"vehicle"},
+    "timeline": {"order", "ticket", "ticket_note", "loyalty", "vehicle", "service_visit"},
+}
+_NESTED = {"lines": "order_line", "notes": "ticket_note", "serviceVisits": "service_visit"}
+
+
+def _names(selections: list[Any]) -> set[str]:
+    found: set[str] = set()
+    for selection in selections:
+        name = getattr(selection, "name", None)
+        if name:
+            found.add(name)
+        found |= _names(getattr(selection, "selections", None) or [])
+    return found
+
+
+def wanted_entities(info: Info[GatewayContext, None]) -> set[str]:
+    """The related entities the query's customer selection will read, to fetch them early."""
+    wanted: set[str] = set()
+    for field in info.selected_fields:
+        for selection in getattr(field, "selections", None) or []:
+            name = getattr(selection, "name", None)
+            wanted |= _READS.get(name or "", set())
+            nested = _names(getattr(selection, "selections", None) or [])
+            wanted |= {entity for field_name, entity in _NESTED.items() if field_name in nested}
+    return wanted
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -94,7 +132,11 @@ class Query:
         max_age: int | None = None,
     ) -> Customer | None:
         seed = _seed(info, id, email, phone, source_key)
-        identity = await info.context.resolver.resolve(seed, _age(max_age))
+        context = info.context
+        prefetch = Prefetcher(
+            context.relations, context.fetcher, wanted_entities(info), context.failed
+        )
+        identity = await context.resolver.resolve(seed, _age(max_age), prefetch.linked)
         return Customer(view=CustomerView(identity, info.context)) if identity else None
 
     @strawberry.field(

@@ -1,0 +1,57 @@
+"""Fetching a customer's related records while identity resolution is still running.
+
+As soon as a person record is linked, the related records the query asks for (its orders, its
+cases...) are requested, and their own children as they arrive. The requests go through the
+request's :class:`Fetcher`, so they are batched with everything else in the same tick and the
+customer's fields later find them already loaded. A query that asks for no orders fetches none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from connectors.base import Record
+from gateway.loaders import Fetcher
+from gateway.relations import Relations
+
+__all__ = ["Prefetcher"]
+
+
+class Prefetcher:
+    def __init__(
+        self,
+        relations: Relations,
+        fetcher: Fetcher,
+        wanted: Iterable[str],
+        failed: dict[str, str],
+        max_age: float | None = None,
+    ) -> None:
+        self.relations = relations
+        self.fetcher = fetcher
+        self.wanted = frozenset(wanted)
+        self.failed = failed
+        self.max_age = max_age
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def linked(self, record: Record) -> None:
+        """Called for every record identity resolution links."""
+        self._children_of([record])
+
+    def _children_of(self, parents: list[Record]) -> None:
+        for relation in self.relations.all:
+            if relation.child_entity not in self.wanted:
+                continue
+            mine = [
+                p
+                for p in parents
+                if (p.source, p.entity) == (relation.parent_source, relation.parent_entity)
+            ]
+            if mine:
+                task = asyncio.create_task(self._fetch(mine, relation.child_entity))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+    async def _fetch(self, parents: list[Record], entity: str) -> None:
+        children = await self.relations.children(self.fetcher, parents, entity, self.failed, None)
+        self._children_of(children)
