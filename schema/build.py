@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from connectors.errors import SourceError
+from gateway.provenance_extension import ProvenanceExtension, provenance_directive
 from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -36,8 +37,10 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        directives=[provenance_directive],
         extensions=[
             SourceErrors,
+            ProvenanceExtension,
             # Factories: a fresh extension per request, over caches shared at module level.
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),

@@ -22,6 +22,7 @@ class OrderLine:
     quantity: int | None
     unit_price: Decimal | None
     amount: Decimal | None
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> OrderLine:
@@ -33,6 +34,7 @@ class OrderLine:
             quantity=as_int(d.get("quantity")),
             unit_price=as_decimal(d.get("unit_price")),
             amount=as_decimal(d.get("amount")),
+            record=record,
         )
 
 

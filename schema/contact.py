@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from connectors.base import Record
 from gateway.customer import AddressValue
 from gateway.names import PersonName as NameValue
+from gateway.survivorship import Choice
 from schema.identity import SourceRef
 
 __all__ = ["Address", "ContactPoint", "PersonName"]
@@ -16,10 +18,18 @@ class PersonName:
     given: str | None
     family: str | None
     full: str
+    choice: strawberry.Private[Choice | None] = None
 
     @classmethod
-    def of(cls, name: NameValue) -> PersonName:
-        return cls(given=name.given, family=name.family, full=name.full)
+    def of(cls, name: NameValue, choice: Choice | None = None) -> PersonName:
+        return cls(given=name.given, family=name.family, full=name.full, choice=choice)
+
+    def provenance_field(self, name: str) -> str | None:
+        if self.choice is not None and "full_name" in self.choice.record.source_fields:
+            return "full_name"
+        return {"given": "given_name", "family": "family_name", "full": "given_name+family_name"}[
+            name
+        ]
 
 
 @strawberry.type(description="A postal address, taken whole from one record.")
@@ -30,10 +40,15 @@ class Address:
     postcode: str | None
     region: str | None
     country: str | None
+    choice: strawberry.Private[Choice | None] = None
+
+    def provenance_field(self, name: str) -> str | None:
+        return {"line1": "address_line1", "line2": "address_line2"}.get(name, name)
 
     @classmethod
-    def of(cls, value: AddressValue) -> Address:
+    def of(cls, value: AddressValue, choice: Choice | None = None) -> Address:
         return cls(
+            choice=choice,
             line1=value.line1,
             line2=value.line2,
             city=value.city,
@@ -47,3 +62,4 @@ class Address:
 class ContactPoint:
     value: str
     sources: list[SourceRef]
+    records: strawberry.Private[list[Record]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -11,10 +12,12 @@ from graphql import GraphQLError
 from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.customer import CustomerView
+from gateway.provenance import Provenance, derived, from_choice, from_record
+from gateway.rules import ATTRIBUTES
 from schema.commerce import Order
 from schema.contact import Address, ContactPoint, PersonName
 from schema.dealer import Dealer, Vehicle
-from schema.identity import Resolution, SourceIdentity, SourceRef
+from schema.identity import FieldProvenance, Resolution, SourceIdentity, SourceRef
 from schema.marketing import Consent, Loyalty, consents_of
 from schema.pagination import Connection, paginate
 from schema.service import Ticket, TicketStatus
@@ -27,6 +30,13 @@ __all__ = ["Customer"]
 class Customer:
     view: strawberry.Private[CustomerView]
 
+    def provenance_of(self, name: str, infos: dict[Any, Any]) -> Provenance:
+        """Where one of the customer's own leaves came from (``extensions.provenance``)."""
+        if name == "id":
+            return from_record(self.view.identity.anchor, "key", infos)
+        choice = self.view.choice(name)
+        return from_choice(choice, name, infos) if choice else derived(self.view.people())
+
     @strawberry.field(
         description="`<source>:<key>` of the customer's anchor record; any linked "
         "record finds the same customer with the same id."
@@ -37,7 +47,7 @@ class Customer:
     @strawberry.field
     def name(self) -> PersonName | None:
         choice = self.view.choice("name")
-        return PersonName.of(choice.value) if choice else None
+        return PersonName.of(choice.value, choice) if choice else None
 
     @strawberry.field(description="The surviving email, normalised (trimmed, lower case).")
     def email(self) -> str | None:
@@ -52,12 +62,29 @@ class Customer:
     @strawberry.field
     def address(self) -> Address | None:
         choice = self.view.choice("address")
-        return Address.of(choice.value) if choice else None
+        return Address.of(choice.value, choice) if choice else None
 
     @strawberry.field
     def birth_date(self) -> date | None:
         choice = self.view.choice("birth_date")
         return choice.value if choice else None
+
+    @strawberry.field(
+        description="Where one settled attribute came from: `name`, `email`, `phone`, "
+        "`address` or `birthDate` (for clients that cannot read `extensions`)."
+    )
+    def provenance(self, info: strawberry.Info, field: str) -> FieldProvenance | None:
+        attribute = {"birthDate": "birth_date"}.get(field, field)
+        if attribute not in ATTRIBUTES:
+            raise GraphQLError(
+                f"no attribute {field[:60]!r} ({', '.join(sorted(_SHOWN))})",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        choice = self.view.choice(attribute)
+        if choice is None:
+            return None
+        canonical = {"name": "given_name", "address": "address_line1"}.get(attribute, attribute)
+        return FieldProvenance.of(from_choice(choice, canonical, info.context.fetcher.info))
 
     @strawberry.field(description="Every distinct email, with the records that hold it.")
     def emails(self) -> list[ContactPoint]:
@@ -128,6 +155,8 @@ class Customer:
         return paginate(events, first, after)
 
 
+_SHOWN = ("name", "email", "phone", "address", "birthDate")
+
 MAX_AGE_HELP = (
     "Refuse cached answers older than this many seconds (0: read the systems live), "
     "e.g. a ticket's status while the loyalty tier may come from cache."
@@ -142,7 +171,11 @@ def _age(max_age: int | None) -> float | None:
 
 def _points(view: CustomerView, kind: str) -> list[ContactPoint]:
     return [
-        ContactPoint(value=value, sources=[SourceRef(source=r.source, key=r.key) for r in records])
+        ContactPoint(
+            value=value,
+            sources=[SourceRef(source=r.source, key=r.key) for r in records],
+            records=records,
+        )
         for value, records in view.contact_points(kind)
     ]
 

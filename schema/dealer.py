@@ -21,6 +21,7 @@ class Dealer:
     name: str | None
     city: str | None
     phone: str | None
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> Dealer:
@@ -31,6 +32,7 @@ class Dealer:
             name=as_str(d.get("name")),
             city=as_str(d.get("city")),
             phone=as_str(d.get("phone")),
+            record=record,
         )
 
 
@@ -43,6 +45,7 @@ class ServiceVisit:
     description: str | None
     amount: Decimal | None
     dealer_id: str | None
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> ServiceVisit:
@@ -55,6 +58,7 @@ class ServiceVisit:
             description=as_str(d.get("description")),
             amount=as_decimal(d.get("amount")),
             dealer_id=as_str(d.get("dealer_ref")),
+            record=record,
         )
 
 

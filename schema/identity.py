@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
+from strawberry.scalars import JSON
 
+from connectors.base import Record
 from gateway.identity import Identity, Link
+from gateway.provenance import Provenance
 
-__all__ = ["MatchInfo", "Resolution", "SourceIdentity", "SourceRef"]
+__all__ = [
+    "ConflictInfo",
+    "FieldProvenance",
+    "MatchInfo",
+    "Resolution",
+    "SourceIdentity",
+    "SourceRef",
+]
 
 
 @strawberry.type(description="One record of one source.")
@@ -23,6 +35,7 @@ class MatchInfo:
     identifier: str | None = strawberry.field(description="The identifier kind: email, phone...")
     value: str | None = strawberry.field(description="The normalised identifier value.")
     score: float | None = strawberry.field(description="The score of a fuzzy rule.")
+    record: strawberry.Private[Record]
 
 
 @strawberry.type(description="One linked source record of the customer.")
@@ -34,6 +47,7 @@ class SourceIdentity:
     via: SourceRef | None = strawberry.field(
         description="The record whose identifier led to this one."
     )
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, link: Link) -> SourceIdentity:
@@ -43,9 +57,14 @@ class SourceIdentity:
             entity=link.record.entity,
             key=link.record.key,
             matched_by=MatchInfo(
-                rule=m.rule, identifier=m.identifier, value=m.value, score=m.score
+                rule=m.rule,
+                identifier=m.identifier,
+                value=m.value,
+                score=m.score,
+                record=link.record,
             ),
             via=SourceRef(source=m.via[0], key=m.via[1]) if m.via else None,
+            record=link.record,
         )
 
 
@@ -65,4 +84,39 @@ class Resolution:
             complete=identity.complete,
             notes=list(identity.notes),
             unavailable_sources=sorted(identity.failed),
+        )
+
+
+@strawberry.type(description="A value another system holds, which lost to the one shown.")
+class ConflictInfo:
+    source: str
+    record: str
+    value: JSON
+
+
+@strawberry.type(description="Where a value came from: system, record, field, time, cache.")
+class FieldProvenance:
+    source: str | None
+    record: str | None
+    field: str | None = strawberry.field(description="The source's own field name.")
+    fetched_at: datetime | None
+    cache: str = strawberry.field(description="miss (fetched for this request), hit, or stale.")
+    age_seconds: float | None
+    rule: str | None = strawberry.field(description="The survivorship rule that chose it.")
+    conflicts: list[ConflictInfo]
+
+    @classmethod
+    def of(cls, found: Provenance) -> FieldProvenance:
+        return cls(
+            source=found.source,
+            record=found.record,
+            field=found.field,
+            fetched_at=datetime.fromtimestamp(found.fetched_at, UTC) if found.fetched_at else None,
+            cache=found.cache or "miss",
+            age_seconds=found.age(),
+            rule=found.rule,
+            conflicts=[
+                ConflictInfo(source=c.source, record=c.record, value=c.value)
+                for c in found.conflicts
+            ],
         )

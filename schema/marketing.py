@@ -22,6 +22,7 @@ class Loyalty:
     points: int | None
     segment: str | None
     enrolled_at: date | None
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> Loyalty:
@@ -34,6 +35,7 @@ class Loyalty:
             points=as_int(d.get("points")),
             segment=as_str(d.get("segment")),
             enrolled_at=as_date(d.get("enrolled_at")),
+            record=record,
         )
 
 
@@ -50,7 +52,17 @@ class Consent:
     granted: bool
     at: date | None
     source: str
-    record: str
+    record_key: str = strawberry.field(name="record", description="The record stating it.")
+    record: strawberry.Private[Record]
+
+    def provenance_field(self, name: str) -> str | None:
+        """The canonical field a GraphQL field of this consent comes from."""
+        mapped = {
+            "granted": f"{self.channel.value}_opt_in",
+            "at": f"{self.channel.value}_opt_in_at",
+            "record_key": "key",
+        }
+        return mapped.get(name)
 
 
 _YES = {"y", "yes", "true", "1", "opt-in", "granted"}
@@ -69,7 +81,8 @@ def consents_of(record: Record) -> list[Consent]:
                     granted=answer in _YES,
                     at=as_date(record.data.get(f"{channel.value}_opt_in_at")),
                     source=record.source,
-                    record=record.key,
+                    record_key=record.key,
+                    record=record,
                 )
             )
     return found

@@ -20,6 +20,10 @@ class RecordField:
     name: str = strawberry.field(description="The canonical field name.")
     value: JSON = strawberry.field(description="The value as the source holds it.")
     source_field: str = strawberry.field(description="The source's own name for the field.")
+    record: strawberry.Private[Record]
+
+    def provenance_field(self, name: str) -> str | None:
+        return self.name
 
 
 @strawberry.type(description="One record of one source system, mapped to canonical field names.")
@@ -32,6 +36,7 @@ class SourceRecord:
     )
     fields: list[RecordField]
     data: JSON = strawberry.field(description="The canonical fields as one object.")
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> SourceRecord:
@@ -42,10 +47,13 @@ class SourceRecord:
             key=record.key,
             updated_at=record.updated_at,
             fields=[
-                RecordField(name=name, value=value, source_field=record.source_fields[name])
+                RecordField(
+                    name=name, value=value, source_field=record.source_fields[name], record=record
+                )
                 for name, value in data.items()
             ],
             data=cast(JSON, data),
+            record=record,
         )
 
 

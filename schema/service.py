@@ -36,6 +36,7 @@ class TicketNote:
     author: str | None
     body: str | None
     created_at: datetime | None
+    record: strawberry.Private[Record]
 
     @classmethod
     def of(cls, record: Record) -> TicketNote:
@@ -45,6 +46,7 @@ class TicketNote:
             author=as_str(d.get("author")),
             body=as_str(d.get("body")),
             created_at=as_datetime(d.get("created_at")),
+            record=record,
         )
 
 

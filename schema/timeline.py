@@ -41,6 +41,7 @@ class TimelineEvent:
     )
     title: str
     sources: list[SourceRef]
+    records: strawberry.Private[list[tuple[str, str]]]
 
 
 @dataclass
@@ -149,6 +150,7 @@ async def timeline_of(view: CustomerView) -> list[TimelineEvent]:
             kind=e.kind,
             title=e.title,
             sources=[SourceRef(source=s, key=k) for s, k in e.sources],
+            records=list(e.sources),
         )
         for e in kept
     ]

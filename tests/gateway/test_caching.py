@@ -7,23 +7,17 @@ import asyncio
 import dataclasses
 import json
 from collections import Counter
-from typing import Any
 
-from connectors.base import Record
 from connectors.options import CachePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from gateway.cache import MemoryStore, RecordCache
 from gateway.config import CacheSettings, Settings
-from gateway.context import GatewayContext
 from gateway.hooks import signature
-from gateway.relations import Relations
-from gateway.singleflight import SingleFlight
-from gateway.sources import SourceSet
-from schema.build import build_schema
 from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway, graphql, settings_from
 from tests.support.redis import RedisServer
+from tests.support.runtime import Gateway
 from tests.support.servers import free_port, serve
 
 CUSTOMER = """query ($key: String!, $ticketsAge: Int) {
@@ -33,40 +27,6 @@ CUSTOMER = """query ($key: String!, $ticketsAge: Int) {
     tickets(maxAge: $ticketsAge) { number status notes { body } }
     loyalty { tier } vehicles { vin serviceVisits { visitedAt } } timeline(first: 5) { totalCount }
   } }"""
-
-
-class Gateway:
-    """One gateway process's shared parts: sources, cache, single-flight."""
-
-    def __init__(self, settings: Settings, cache: RecordCache) -> None:
-        self.settings, self.cache = settings, cache
-        self.sources = SourceSet.open(settings)
-        self.flights: SingleFlight[str, list[Record]] = SingleFlight()
-        self.background: set[asyncio.Task[None]] = set()
-        self.schema = build_schema()
-
-    def context(self) -> GatewayContext:
-        return GatewayContext(
-            None,
-            None,
-            self.sources,
-            self.settings,
-            Relations.from_sources(self.sources),
-            self.cache,
-            self.flights,
-            self.background,
-        )
-
-    async def run(self, query: str, **variables: Any) -> tuple[dict[str, Any], GatewayContext]:
-        context = self.context()
-        result = await self.schema.execute(query, variable_values=variables, context_value=context)
-        assert result.errors is None, result.errors
-        return result.data or {}, context
-
-    async def aclose(self) -> None:
-        await asyncio.gather(*self.background, return_exceptions=True)
-        await self.sources.aclose()
-        await self.cache.aclose()
 
 
 def first_crm_key(demo: DemoEstate, rank: int = 0) -> str:

@@ -1,0 +1,141 @@
+"""Per-field source provenance: which system said this value, which record, which field, when
+it was fetched, whether from cache and how old, which rule chose it, and which systems disagree.
+
+Every record-backed object of the schema keeps its :class:`~connectors.base.Record` (and every
+settled attribute its survivorship :class:`~gateway.survivorship.Choice`); a provenance entry is
+built from those only when asked for, so recording costs nothing beyond keeping references.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import Record
+from gateway.loaders import FetchInfo
+from gateway.survivorship import Choice
+from schema.records import jsonable
+
+__all__ = ["Conflict", "Provenance", "derived", "from_choice", "from_record"]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    source: str
+    record: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    source: str | None
+    record: str | None
+    entity: str | None = None
+    field: str | None = None
+    fetched_at: float | None = None
+    cache: str | None = None
+    rule: str | None = None
+    conflicts: tuple[Conflict, ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()  # contributing (source, record) of a derived value
+    derived: bool = False
+
+    def age(self, now: float | None = None) -> float | None:
+        if self.fetched_at is None:
+            return None
+        return round(max(0.0, (time.time() if now is None else now) - self.fetched_at), 1)
+
+    def as_json(self, now: float | None = None) -> dict[str, Any]:
+        """The wire form of an entry of ``extensions.provenance``."""
+        if self.derived:
+            return {
+                "derived": True,
+                "sources": [{"source": s, "record": r} for s, r in self.sources],
+            }
+        out: dict[str, Any] = {"source": self.source, "record": self.record}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.fetched_at is not None:
+            out["fetchedAt"] = (
+                datetime.fromtimestamp(self.fetched_at, UTC)
+                .isoformat(timespec="seconds")
+                .replace("+00:00", "Z")
+            )
+            out["ageSeconds"] = self.age(now)
+        out["cache"] = self.cache or "miss"
+        if self.rule is not None:
+            out["rule"] = self.rule
+            out["conflicts"] = [
+                {"source": c.source, "record": c.record, "value": c.value} for c in self.conflicts
+            ]
+        return out
+
+
+Infos = dict[tuple[str, str, str], FetchInfo]
+
+
+def from_record(record: Record, canonical: str | None, infos: Infos) -> Provenance:
+    """``canonical`` may join fields with ``+`` (a full name shown from given and family)."""
+    info = infos.get((record.source, record.entity, record.key))
+    parts = [record.source_fields.get(c) for c in canonical.split("+")] if canonical else []
+    source_field = "+".join(p for p in parts if p) or None
+    return Provenance(
+        source=record.source,
+        record=record.key,
+        entity=record.entity,
+        field=source_field,
+        fetched_at=info.fetched_at if info else None,
+        cache=info.cache if info else None,
+    )
+
+
+def from_choice(choice: Choice, canonical: str | None, infos: Infos) -> Provenance:
+    """A settled attribute: the winning record, the rule, and every other value held. Values
+    that only differ in how they are written (``Ann@X.com`` / ``ann@x.com``) are listed too,
+    as the system holds them: they agree once normalised, but a data steward wants to know."""
+    base = from_record(choice.record, canonical, infos)
+    conflicts = [
+        Conflict(c.record.source, c.record.key, jsonable(_shown(c.value, canonical)))
+        for c in choice.losers
+    ]
+    if canonical in ("email", "phone"):
+        shown = _raw(choice.record, canonical)
+        conflicts += [
+            Conflict(r.source, r.key, _raw(r, canonical))
+            for r in choice.agreeing
+            if r is not choice.record and _raw(r, canonical) != shown
+        ]
+    return Provenance(
+        source=base.source,
+        record=base.record,
+        entity=base.entity,
+        field=base.field,
+        fetched_at=base.fetched_at,
+        cache=base.cache,
+        rule=choice.rule,
+        conflicts=tuple(conflicts),
+    )
+
+
+def _raw(record: Record, canonical: str) -> str:
+    return str(record.data.get(canonical, "")).strip()
+
+
+def _shown(value: Any, canonical: str | None) -> Any:
+    """A losing value as the conflict shows it: the part the field is about."""
+    if canonical and hasattr(value, "__dataclass_fields__"):
+        for name in (
+            canonical,
+            canonical.removesuffix("_name"),
+            "line1" if canonical == "address_line1" else canonical,
+        ):
+            if hasattr(value, name):
+                return getattr(value, name)
+    return value
+
+
+def derived(records: list[Record] | None = None) -> Provenance:
+    """A value the gateway computed: from these records, or from none (a cursor, a count)."""
+    pairs = tuple(dict.fromkeys((r.source, r.key) for r in records or ()))
+    return Provenance(source=None, record=None, sources=pairs, derived=True)

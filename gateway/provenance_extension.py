@@ -1,0 +1,134 @@
+"""Emitting provenance: ``query Q @provenance { ... }`` adds ``extensions.provenance``, a map
+from each response path (aliases as the client wrote them) to where its value came from.
+
+Without the directive the extension only passes each field through; with it, every leaf that
+resolves to a value is described from the object it was read on (see
+:mod:`gateway.provenance`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLEnumType, GraphQLResolveInfo, GraphQLScalarType, get_named_type
+from graphql.language import OperationDefinitionNode
+from strawberry.directive import DirectiveLocation
+from strawberry.extensions import SchemaExtension
+
+from connectors.base import Record
+from gateway.provenance import Provenance, derived, from_choice, from_record
+
+__all__ = ["PROVENANCE", "ProvenanceExtension", "describe", "provenance_directive"]
+
+PROVENANCE = "provenance"
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+# GraphQL fields of record-backed types -> the canonical field they show
+_IDENTIFYING = {"id", "source", "number", "key", "vin", "record_key"}
+_CANONICAL = {
+    "number": "key",
+    "id": "key",
+    "vin": "key",
+    "dealer_id": "dealer_ref",
+    "raw_status": "status",
+    "record_key": "key",
+}
+
+
+@strawberry.directive(
+    name=PROVENANCE,
+    locations=[DirectiveLocation.QUERY],
+    description="Add `extensions.provenance`: for every value in the answer, the system, "
+    "record and field it came from, when it was fetched, whether from cache, and the values "
+    "other systems hold.",
+)
+def provenance_directive() -> None:  # pragma: no cover - an operation directive, never called
+    return None
+
+
+def _is_leaf(info: GraphQLResolveInfo[Any]) -> bool:
+    return isinstance(get_named_type(info.return_type), GraphQLScalarType | GraphQLEnumType)
+
+
+def describe(root: Any, field_name: str, infos: dict[Any, Any]) -> Provenance:
+    """Where the value of ``root.<field_name>`` came from."""
+    python_name = _CAMEL.sub("_", field_name).lower()
+    explain = getattr(root, "provenance_of", None)
+    if callable(explain):
+        found: Provenance = explain(python_name, infos)
+        return found
+    mapper = getattr(root, "provenance_field", None)
+    canonical = (
+        mapper(python_name) if callable(mapper) else _CANONICAL.get(python_name, python_name)
+    )
+    choice = getattr(root, "choice", None)
+    if choice is not None and hasattr(choice, "losers"):
+        return from_choice(choice, canonical, infos)
+    record = getattr(root, "record", None)
+    if isinstance(record, Record):
+        found = from_record(record, canonical, infos)
+        if found.field is None and python_name not in _IDENTIFYING:
+            return derived([record])  # the gateway's own word about the record (a match rule)
+        return found
+    records = getattr(root, "records", None)
+    if isinstance(records, list) and records:
+        if isinstance(records[0], Record):
+            return derived(records) if len(records) > 1 else from_record(records[0], None, infos)
+        return derived([Record(s, "", k, {}, {}) for s, k in records])
+    return derived()
+
+
+class ProvenanceExtension(SchemaExtension):
+    def __init__(self) -> None:
+        self.entries: dict[str, Provenance] | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        name = self.execution_context.operation_name
+        if document is not None:
+            for node in document.definitions:
+                if isinstance(node, OperationDefinitionNode) and (
+                    name is None or (node.name and node.name.value == name)
+                ):
+                    if any(d.name.value == PROVENANCE for d in node.directives or ()):
+                        self.entries = {}
+                    break
+        yield
+
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        if self.entries is None or not _is_leaf(info):
+            return result
+        if inspect.isawaitable(result):
+            return self._after(result, root, info)
+        self._record(result, root, info)
+        return result
+
+    async def _after(self, pending: Any, root: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        result = await pending
+        self._record(result, root, info)
+        return result
+
+    def _record(self, result: Any, root: Any, info: GraphQLResolveInfo[Any]) -> None:
+        if result is None or self.entries is None or info.field_name == "__typename":
+            return
+        path = ".".join(str(part) for part in info.path.as_list())
+        fetcher = getattr(info.context, "fetcher", None)
+        self.entries[path] = describe(root, info.field_name, fetcher.info if fetcher else {})
+
+    def get_results(self) -> dict[str, Any]:
+        if self.entries is None:
+            return {}
+        now = time.time()
+        return {PROVENANCE: {path: entry.as_json(now) for path, entry in self.entries.items()}}
