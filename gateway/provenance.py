@@ -8,6 +8,7 @@ built from those only when asked for, so recording costs nothing beyond keeping 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,16 +123,22 @@ def _raw(record: Record, canonical: str) -> str:
     return str(record.data.get(canonical, "")).strip()
 
 
+_ATTRIBUTES = {
+    "given_name": "given",
+    "family_name": "family",
+    "full_name": "full",
+    "address_line1": "line1",
+    "address_line2": "line2",
+}
+
+
 def _shown(value: Any, canonical: str | None) -> Any:
-    """A losing value as the conflict shows it: the part the field is about."""
-    if canonical and hasattr(value, "__dataclass_fields__"):
-        for name in (
-            canonical,
-            canonical.removesuffix("_name"),
-            "line1" if canonical == "address_line1" else canonical,
-        ):
-            if hasattr(value, name):
-                return getattr(value, name)
+    """A losing value as the conflict shows it: the part of a whole (a name, an address) that
+    the field is about."""
+    if canonical and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = [getattr(value, _ATTRIBUTES.get(c, c), None) for c in canonical.split("+")]
+        shown = [str(p) for p in parts if p is not None]
+        return " ".join(shown) if shown else None
     return value
 
 

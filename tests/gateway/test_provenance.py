@@ -227,3 +227,22 @@ async def test_typed_access_and_aliases(demo_estate: DemoEstate) -> None:
         emitted["rule"],
     )
     assert bad.errors and "no attribute 'shoeSize'" in bad.errors[0].message
+
+
+async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEstate) -> None:
+    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
+      name { given family full } address { line1 city } } }"""
+    truth = [json.loads(line) for line in (demo_estate.folder / "ground_truth.jsonl").read_text().splitlines()]
+    seen = 0
+    try:
+        for person in [t for t in truth if "crm" in t and len(t) >= 4][:80]:
+            _, _, ext = await gateway.run_full(query, key=person["crm"][0])
+            json.dumps(ext)  # every entry is plain JSON
+            for entry in ext["provenance"].values():
+                for conflict in entry.get("conflicts", []):
+                    assert isinstance(conflict["value"], str | type(None))
+                    seen += 1
+    finally:
+        await gateway.aclose()
+    assert seen > 0
