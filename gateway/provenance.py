@@ -9,6 +9,7 @@ built from those only when asked for, so recording costs nothing beyond keeping 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,14 @@ class Provenance:
     conflicts: tuple[Conflict, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()  # contributing (source, record) of a derived value
     derived: bool = False
+    inherited: bool = False  # a field of a record whose entry sits on the enclosing object
+
+    def of_field(self) -> Provenance:
+        """This record's entry for one of its fields, the rest inherited from the object's."""
+        return Provenance(None, None, self.entity, self.field, inherited=True)
+
+    def of_object(self) -> Provenance:
+        return Provenance(self.source, self.record, self.entity, None, self.fetched_at, self.cache)
 
     def age(self, now: float | None = None) -> float | None:
         if self.fetched_at is None:
@@ -49,6 +58,8 @@ class Provenance:
 
     def as_json(self, now: float | None = None) -> dict[str, Any]:
         """The wire form of an entry of ``extensions.provenance``."""
+        if self.inherited:
+            return {"field": self.field} if self.field is not None else {}
         if self.derived:
             return {
                 "derived": True,
@@ -74,6 +85,13 @@ class Provenance:
 
 
 Infos = dict[tuple[str, str, str], FetchInfo]
+
+
+@functools.lru_cache(maxsize=4096)
+def _stamp(fetched_at: float) -> str:
+    return (
+        datetime.fromtimestamp(fetched_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
 
 
 def from_record(record: Record, canonical: str | None, infos: Infos) -> Provenance:

@@ -8,6 +8,7 @@ resolves to a value is described from the object it was read on (see
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import time
@@ -54,9 +55,14 @@ def _is_leaf(info: GraphQLResolveInfo[Any]) -> bool:
     return isinstance(get_named_type(info.return_type), GraphQLScalarType | GraphQLEnumType)
 
 
+@functools.lru_cache(maxsize=4096)
+def _snake(name: str) -> str:
+    return _CAMEL.sub("_", name).lower()
+
+
 def describe(root: Any, field_name: str, infos: dict[Any, Any]) -> Provenance:
     """Where the value of ``root.<field_name>`` came from."""
-    python_name = _CAMEL.sub("_", field_name).lower()
+    python_name = _snake(field_name)
     explain = getattr(root, "provenance_of", None)
     if callable(explain):
         found: Provenance = explain(python_name, infos)
@@ -123,9 +129,21 @@ class ProvenanceExtension(SchemaExtension):
     def _record(self, result: Any, root: Any, info: GraphQLResolveInfo[Any]) -> None:
         if result is None or self.entries is None or info.field_name == "__typename":
             return
-        path = ".".join(str(part) for part in info.path.as_list())
+        parts = info.path.as_list()
+        path = ".".join(map(str, parts))
         fetcher = getattr(info.context, "fetcher", None)
-        self.entries[path] = describe(root, info.field_name, fetcher.info if fetcher else {})
+        found = describe(root, info.field_name, fetcher.info if fetcher else {})
+        if (
+            found.source is not None
+            and found.rule is None
+            and len(parts) > 1
+            and isinstance(getattr(root, "record", None), Record)
+        ):
+            # a field of a record-backed object (an order): the record is said once, on the
+            # object's path, and each field names only its source field
+            self.entries.setdefault(".".join(map(str, parts[:-1])), found.of_object())
+            found = found.of_field()
+        self.entries[path] = found
 
     def get_results(self) -> dict[str, Any]:
         if self.entries is None:

@@ -75,6 +75,16 @@ def same(shown: Any, raw: Any, path: str) -> bool:
     return False
 
 
+def resolved(provenance: dict[str, Any], path: str) -> dict[str, Any]:
+    """A leaf's entry with what it inherits from the nearest enclosing record entry."""
+    entry = dict(provenance[path])
+    parts = path.split(".")
+    while "source" not in entry and "derived" not in entry and len(parts) > 1:
+        parts = parts[:-1]
+        entry = {**provenance.get(".".join(parts), {}), **entry}
+    return entry
+
+
 def combined(raw: RawEstate, entry: dict[str, Any], entity: str) -> Any:
     parts = [
         raw.value(entry["source"], entity, entry["record"], f) for f in entry["field"].split("+")
@@ -119,7 +129,7 @@ async def test_every_value_names_a_record_that_holds_it(demo_estate: DemoEstate)
     assert values and set(values) <= set(provenance), sorted(set(values) - set(provenance))[:5]
     checked = 0
     for path, shown in values.items():
-        entry = provenance[path]
+        entry = resolved(provenance, path)
         if entry.get("derived"):
             continue
         assert entry["cache"] == "miss" and entry["ageSeconds"] < 60
@@ -187,7 +197,7 @@ async def test_cache_states_miss_then_hit_then_stale(demo_estate: DemoEstate) ->
         _, _, third = await gateway.run_full(query)
     finally:
         await gateway.aclose()
-    states = [ext["provenance"]["record.key"] for ext in (first, second, third)]
+    states = [resolved(ext["provenance"], "record.key") for ext in (first, second, third)]
     assert [s["cache"] for s in states] == ["miss", "hit", "stale"]
     assert states[1]["ageSeconds"] >= 0.1 and states[2]["ageSeconds"] >= states[1]["ageSeconds"]
     assert (
@@ -233,7 +243,10 @@ async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEs
     gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
     query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
       name { given family full } address { line1 city } } }"""
-    truth = [json.loads(line) for line in (demo_estate.folder / "ground_truth.jsonl").read_text().splitlines()]
+    truth = [
+        json.loads(line)
+        for line in (demo_estate.folder / "ground_truth.jsonl").read_text().splitlines()
+    ]
     seen = 0
     try:
         for person in [t for t in truth if "crm" in t and len(t) >= 4][:80]:
