@@ -28,6 +28,7 @@ class Conflict:
     source: str
     record: str
     value: Any
+    same_when_normalised: bool = False  # only written differently (case, spaces, format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,7 @@ class Provenance:
         out["cache"] = self.cache or "miss"
         if self.rule is not None:
             out["rule"] = self.rule
-            out["conflicts"] = [
-                {"source": c.source, "record": c.record, "value": c.value} for c in self.conflicts
-            ]
+            out["conflicts"] = [_conflict(c) for c in self.conflicts]
         return out
 
 
@@ -121,7 +120,7 @@ def from_choice(choice: Choice, canonical: str | None, infos: Infos) -> Provenan
     if canonical in ("email", "phone"):
         shown = _raw(choice.record, canonical)
         conflicts += [
-            Conflict(r.source, r.key, _raw(r, canonical))
+            Conflict(r.source, r.key, _raw(r, canonical), same_when_normalised=True)
             for r in choice.agreeing
             if r is not choice.record and _raw(r, canonical) != shown
         ]
@@ -135,6 +134,13 @@ def from_choice(choice: Choice, canonical: str | None, infos: Infos) -> Provenan
         rule=choice.rule,
         conflicts=tuple(conflicts),
     )
+
+
+def _conflict(conflict: Conflict) -> dict[str, Any]:
+    out = {"source": conflict.source, "record": conflict.record, "value": conflict.value}
+    if conflict.same_when_normalised:
+        out["sameWhenNormalised"] = True
+    return out
 
 
 def _raw(record: Record, canonical: str) -> str:

@@ -92,6 +92,9 @@ class ConflictInfo:
     source: str
     record: str
     value: JSON
+    same_when_normalised: bool = strawberry.field(
+        description="The values agree once normalised; only the writing differs (case, format)."
+    )
 
 
 @strawberry.type(description="Where a value came from: system, record, field, time, cache.")
@@ -116,7 +119,12 @@ class FieldProvenance:
             age_seconds=found.age(),
             rule=found.rule,
             conflicts=[
-                ConflictInfo(source=c.source, record=c.record, value=c.value)
+                ConflictInfo(
+                    source=c.source,
+                    record=c.record,
+                    value=c.value,
+                    same_when_normalised=c.same_when_normalised,
+                )
                 for c in found.conflicts
             ],
         )
