@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 
+from connectors.base import Record
+
 __all__ = ["Connection", "Edge", "PageInfo", "paginate"]
 
 T = TypeVar("T")
@@ -34,6 +36,7 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     total_count: int
+    records: strawberry.Private[list[Record]]
 
 
 def _cursor(offset: int) -> str:
@@ -61,6 +64,7 @@ def paginate(items: Sequence[T], first: int | None, after: str | None) -> Connec
     start = _offset(after) + 1 if after else 0
     count = MAX_FIRST if first is None else first
     page = items[start : start + count]
+    # a count over every system's records: its provenance lists them all
     edges = [Edge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
     return Connection(
         edges=edges,
@@ -71,4 +75,5 @@ def paginate(items: Sequence[T], first: int | None, after: str | None) -> Connec
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=len(items),
+        records=[r for item in items if isinstance(r := getattr(item, "record", None), Record)],
     )

@@ -259,3 +259,22 @@ async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEs
     finally:
         await gateway.aclose()
     assert seen > 0
+
+
+async def test_a_total_across_systems_lists_every_contributing_record(demo_estate: DemoEstate) -> None:
+    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
+      orders(first: 1) { totalCount } emails { value } } }"""
+    try:
+        for rank in range(10):
+            data, _, ext = await gateway.run_full(query, key=first_crm_key(demo_estate, rank))
+            total = data["customer"]["orders"]["totalCount"]
+            if total > 1:
+                break
+    finally:
+        await gateway.aclose()
+    entry = ext["provenance"]["customer.orders.totalCount"]
+    assert entry["derived"] is True and len(entry["sources"]) == total
+    assert {s["source"] for s in entry["sources"]} <= {"billing"}
+    points = ext["provenance"]["customer.emails.0.value"]
+    assert points.get("derived") or points.get("source")
