@@ -24,6 +24,10 @@ from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.hooks import invalidate_hook
 from gateway.relations import Relations
+from gateway.security.audit import AuditLog
+from gateway.security.keys import KeyStore
+from gateway.security.middleware import SecurityMiddleware
+from gateway.security.tokens import TokenVerifier
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
 from schema.build import build_schema
@@ -38,7 +42,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         state = request.app.state
+        scope_state = request.scope.get("state", {})
         return GatewayContext(
+            principal=scope_state.get("principal"),
+            purpose=scope_state.get("purpose", ""),
+            audit=state.audit,
             request=request,
             response=response,
             sources=state.sources,
@@ -67,7 +75,19 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _audit_path(path: str, settings: Settings) -> str:
+    return path if path == "-" or path.startswith("/") else str(settings.base_dir / path)
+
+
 def create_app(settings: Settings) -> Starlette:
+    security = settings.security
+    keys = KeyStore.open(security.api_keys.store, settings.base_dir) if security.enabled else None
+    tokens = TokenVerifier(security.jwt) if security.enabled and security.jwt else None
+    audit = (
+        AuditLog(_audit_path(security.audit.path, settings), security.audit.queue)
+        if security.enabled and security.audit
+        else None
+    )
     graphql = GatewayGraphQL(
         build_schema(), graphql_ide="graphiql" if settings.server.graphiql else None
     )
@@ -85,9 +105,16 @@ def create_app(settings: Settings) -> Starlette:
         )
         app.state.flights = SingleFlight()
         app.state.background = set()
+        app.state.audit = audit
+        if audit is not None:
+            audit.start()
         try:
             yield
         finally:
+            if audit is not None:
+                await audit.aclose()
+            if keys is not None:
+                await keys.aclose()
             for task in list(app.state.background):
                 task.cancel()
             if app.state.cache is not None:
@@ -100,4 +127,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    if security.enabled:
+        app.add_middleware(SecurityMiddleware, settings=security, keys=keys, tokens=tokens)
+    return app

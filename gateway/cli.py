@@ -71,7 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluation.add_argument("--seed", type=int, default=1, help="seed of the random starts")
     evaluation.add_argument("--services-port", type=int, default=9101)
 
+    keys = commands.add_parser("keys", help="create, list and revoke API keys")
+    keys.add_argument("--config", default=os.environ.get("C360_CONFIG", DEFAULT_CONFIG))
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("--role", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--dealer-id")
+    key_commands.add_parser("list", help="list keys (never their secrets)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("id")
+
     args = parser.parse_args(argv)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "demo":
         return _demo(args)
     if args.command == "eval-identity":
@@ -157,6 +170,49 @@ def _demo(args: argparse.Namespace) -> int:
         return _serve(settings, args.host, args.port, args.log_level)
     finally:
         stop_services(processes)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gateway.security.keys import KeyStore
+
+    settings = _load(args.config)
+    if settings is None:
+        return 1
+    security = settings.security
+    if args.keys_command == "create" and args.role not in security.roles:
+        known = ", ".join(sorted(security.roles))
+        print(
+            f"c360 keys: no role {args.role!r} in {args.config} (roles: {known})", file=sys.stderr
+        )
+        return 1
+
+    async def run() -> int:
+        store = KeyStore.open(security.api_keys.store, settings.base_dir)
+        try:
+            if args.keys_command == "create":
+                info, key = await store.create(args.role, args.name, args.dealer_id)
+                print(
+                    f"created key {info.id} ({info.role}); it is shown this once:", file=sys.stderr
+                )
+                print(key)
+            elif args.keys_command == "list":
+                for k in await store.list():
+                    state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+                    dealer = f" dealer {k.dealer_id}" if k.dealer_id else ""
+                    created = f"{k.created_at:%Y-%m-%d}"
+                    print(f"{k.id}  {k.role}{dealer}  {k.name}  created {created}  {state}")
+            elif not await store.revoke(args.id):
+                print(f"c360 keys: no active key {args.id!r}", file=sys.stderr)
+                return 1
+            else:
+                print(f"revoked {args.id}")
+        finally:
+            await store.aclose()
+        return 0
+
+    return asyncio.run(run())
 
 
 def _eval_identity(args: argparse.Namespace) -> int:

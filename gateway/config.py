@@ -27,6 +27,7 @@ from connectors.options import Identifier, SourceConfig
 from connectors.registry import UnknownConnectorKind, resolve_kind
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
 from gateway.rules import IdentitySettings, SurvivorshipSettings
+from gateway.security.settings import SecuritySettings
 from schema.catalogue import CATALOGUE
 
 __all__ = [
@@ -87,6 +88,7 @@ class _Document(BaseModel):
     identity: IdentitySettings = IdentitySettings()
     survivorship: SurvivorshipSettings = SurvivorshipSettings()
     cache: CacheSettings = CacheSettings()
+    security: SecuritySettings = SecuritySettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     survivorship: SurvivorshipSettings = field(default_factory=SurvivorshipSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @property
     def base_dir(self) -> Path:
@@ -163,6 +166,7 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
         identity=document.identity,
         survivorship=document.survivorship,
         cache=document.cache,
+        security=document.security,
     )
 
 

@@ -15,6 +15,9 @@ from gateway.config import Settings
 from gateway.identity import IdentityResolver
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
+from gateway.security.audit import AuditLog
+from gateway.security.principal import Principal
+from gateway.security.settings import RolePolicy
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
 
@@ -31,11 +34,23 @@ class GatewayContext:
     cache: RecordCache | None = None
     flights: SingleFlight[str, list[Record]] | None = None
     background: set[asyncio.Task[None]] | None = None
+    principal: Principal | None = None
+    purpose: str = ""
+    audit: AuditLog | None = None
     fetcher: Fetcher = field(init=False)
     resolver: IdentityResolver = field(init=False)
     failed: dict[str, str] = field(default_factory=dict)  # source -> why, for this request
+    policy: RolePolicy | None = field(init=False, default=None)
+    personal_fields: set[str] = field(default_factory=set)  # Type.field returned, for audit
+    customers_seen: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        if self.principal is not None and self.settings.security.enabled:
+            self.policy = self.settings.security.policy(self.principal.role)
+            if self.policy is not None and self.policy.sources != "*":
+                # policies apply before merging: forbidden sources are never even asked
+                self.sources = self.sources.only(list(self.policy.sources))
+                self.relations = Relations.from_sources(self.sources)
         self.fetcher = Fetcher(self.sources, self.cache, self.flights, self.background)
         self.resolver = IdentityResolver(
             self.settings.identity, self.sources, self.fetcher, self.relations.parents()

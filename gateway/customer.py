@@ -12,6 +12,7 @@ from connectors._mapping import parse_timestamp
 from connectors.base import Record
 from gateway.identity import Identity
 from gateway.names import name_of, normalize_name
+from gateway.security.scope import in_scope
 from gateway.survivorship import Candidate, Choice, pick
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class CustomerView:
             self.context.failed,
             max_age,
         )
+        found = [r for r in found if in_scope(r, self.context)]
         if memo is not None:
             self._related[memo] = found
         return found

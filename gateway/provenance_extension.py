@@ -8,6 +8,7 @@ resolves to a value is described from the object it was read on (see
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import re
@@ -23,6 +24,7 @@ from strawberry.extensions import SchemaExtension
 
 from connectors.base import Record
 from gateway.provenance import Provenance, derived, from_choice, from_record
+from gateway.security.policy import mask
 
 __all__ = ["PROVENANCE", "ProvenanceExtension", "describe", "provenance_directive"]
 
@@ -133,6 +135,16 @@ class ProvenanceExtension(SchemaExtension):
         path = ".".join(map(str, parts))
         fetcher = getattr(info.context, "fetcher", None)
         found = describe(root, info.field_name, fetcher.info if fetcher else {})
+        policy = getattr(info.context, "policy", None)
+        masking = policy.mask.get(f"{info.parent_type.name}.{info.field_name}") if policy else None
+        if masking is not None and found.conflicts:
+            # a masked value's rivals are masked alike: provenance never shows what data hides
+            found = dataclasses.replace(
+                found,
+                conflicts=tuple(
+                    dataclasses.replace(c, value=mask(masking, c.value)) for c in found.conflicts
+                ),
+            )
         if (
             found.source is not None
             and found.rule is None

@@ -31,6 +31,10 @@ class SourceSet(Mapping[str, Connector]):
             )
         return cls(built)
 
+    def only(self, names: list[str]) -> SourceSet:
+        """The sources among ``names``, in config order: what one role may use."""
+        return SourceSet({n: c for n, c in self._connectors.items() if n in names})
+
     def __getitem__(self, name: str) -> Connector:
         return self._connectors[name]
 

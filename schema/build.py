@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import SourceError
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
+from gateway.security.policy import PolicyExtension
 from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -40,6 +41,7 @@ def build_schema() -> strawberry.Schema:
         directives=[provenance_directive],
         extensions=[
             SourceErrors,
+            PolicyExtension,
             ProvenanceExtension,
             # Factories: a fresh extension per request, over caches shared at module level.
             lambda: ParserCache(maxsize=1024),

@@ -14,6 +14,7 @@ from gateway.customer import CustomerView
 from gateway.identity import Seed
 from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
+from gateway.security.scope import visible
 from schema.customer import Customer, _age
 from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
@@ -137,7 +138,10 @@ class Query:
             context.relations, context.fetcher, wanted_entities(info), context.failed
         )
         identity = await context.resolver.resolve(seed, _age(max_age), prefetch.linked)
-        return Customer(view=CustomerView(identity, info.context)) if identity else None
+        if identity is None or not visible(identity, context):
+            return None
+        context.customers_seen.add(identity.id)
+        return Customer(view=CustomerView(identity, context))
 
     @strawberry.field(
         description="Customers whose name, email or phone starts with `search`, across the "
@@ -153,7 +157,10 @@ class Query:
         term = search.strip()
         if not 2 <= len(term) <= 200:
             raise _bad_input("search needs 2 to 200 characters")
-        identities = await search_customers(info.context, term)
+        identities = [
+            i for i in await search_customers(info.context, term) if visible(i, info.context)
+        ]
+        info.context.customers_seen.update(i.id for i in identities)
         customers = [Customer(view=CustomerView(i, info.context)) for i in identities]
         return paginate(customers, first, after)
 

@@ -261,7 +261,9 @@ async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEs
     assert seen > 0
 
 
-async def test_a_total_across_systems_lists_every_contributing_record(demo_estate: DemoEstate) -> None:
+async def test_a_total_across_systems_lists_every_contributing_record(
+    demo_estate: DemoEstate,
+) -> None:
     gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
     query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
       orders(first: 1) { totalCount } emails { value } } }"""
