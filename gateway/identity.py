@@ -325,6 +325,8 @@ class IdentityResolver:
     def _fuzzy_asks(self, state: _State) -> list[tuple[FuzzyRule, list[str]]]:
         asks = []
         for rule in self.settings.fuzzy:
+            if rule.source not in self.sources:
+                continue  # a source this caller may not use
             values = {
                 text
                 for record in state.records()
