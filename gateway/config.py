@@ -207,6 +207,14 @@ def _check_references(
             (("survivorship", "attributes", attribute, "priority", i), s)
             for i, s in enumerate(rule.sources)
         ]
+    security = document.security
+    for role, policy in security.roles.items():
+        if policy.sources != "*":
+            listed += [
+                (("security", "roles", role, "sources", i), s) for i, s in enumerate(policy.sources)
+            ]
+    if security.jwt is not None and not (security.jwt.secret or security.jwt.jwks_url):
+        report.add(("security", "jwt"), "needs `secret` (HS256) or `jwks_url`")
     for at, source_name in listed:
         if source_name not in sources:
             report.add(at, f"no source {source_name!r}")

@@ -9,8 +9,12 @@ Patterns name ``Type.field``; ``Type.*`` covers a type; ``*`` everything. ``deny
 from __future__ import annotations
 
 import fnmatch
+import functools
+import hashlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -77,6 +81,7 @@ class PolicyExtension(SchemaExtension):
         return getattr(self.execution_context.context, "policy", None)
 
     async def on_operation(self) -> AsyncIterator[None]:
+        self._trusted()
         yield
         context = self.execution_context.context
         audit = getattr(context, "audit", None)
@@ -95,6 +100,32 @@ class PolicyExtension(SchemaExtension):
                 "outcome": "error" if result is not None and result.errors else "ok",
             }
         )
+
+    def _trusted(self) -> None:
+        """Persisted queries: a document sent by hash is looked up; a role that may only run
+        trusted documents cannot send a query of its own."""
+        context = self.execution_context.context
+        settings = getattr(getattr(context, "settings", None), "security", None)
+        path = settings.trusted_documents if settings is not None else None
+        policy = self._policy()
+        if path is None:
+            if policy is not None and policy.trusted_only:
+                self._refuse("FORBIDDEN", "this role may only run trusted documents", 403)
+            return
+        documents = trusted_documents(str(context.settings.base_dir / path))
+        query = self.execution_context.query
+        if query is None:
+            persisted = (self.execution_context.operation_extensions or {}).get("persistedQuery")
+            digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+            if not isinstance(digest, str) or digest not in documents:
+                self._refuse("PERSISTED_QUERY_NOT_FOUND", "no trusted document with that hash")
+            self.execution_context.query = documents[str(digest)]
+        elif (
+            policy is not None
+            and policy.trusted_only
+            and hashlib.sha256(query.encode()).hexdigest() not in documents
+        ):
+            self._refuse("FORBIDDEN", "this role may only run trusted documents", 403)
 
     def on_execute(self) -> Iterator[None]:
         policy = self._policy()
@@ -190,6 +221,16 @@ class PolicyExtension(SchemaExtension):
 async def _masked_later(pending: Any, masking: str) -> Any:
     result = await pending
     return [mask(masking, v) for v in result] if isinstance(result, list) else mask(masking, result)
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_documents(path: str) -> dict[str, str]:
+    """A JSON file of trusted documents, either ``{"<sha256>": "query ..."}`` or a list of
+    query texts (hashed here); read once."""
+    loaded = json.loads(Path(path).read_text("utf-8"))
+    if isinstance(loaded, list):
+        return {hashlib.sha256(q.encode()).hexdigest(): q for q in loaded}
+    return {str(k): str(v) for k, v in loaded.items()}
 
 
 def _count_tokens(query: str, stop: int) -> int:

@@ -64,6 +64,7 @@ class RolePolicy(_Strict):
     mask: dict[str, Mask] = Field(default_factory=dict)
     row_scope: Literal["dealer"] | None = None
     introspection: bool = True
+    trusted_only: bool = False
     limits: Limits = Field(default_factory=Limits)
 
 
@@ -93,6 +94,7 @@ class SecuritySettings(_Strict):
     jwt: JwtSettings | None = None
     audit: AuditSettings | None = None
     max_body_bytes: int = Field(default=1_000_000, ge=1000)
+    trusted_documents: str | None = None
     roles: dict[str, RolePolicy] = Field(default_factory=lambda: {"anonymous": RolePolicy()})
 
     def policy(self, role: str) -> RolePolicy | None:

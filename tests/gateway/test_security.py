@@ -392,3 +392,127 @@ async def test_ten_thousand_audited_requests_lose_no_line(
     entry = json.loads(lines[-1])
     assert entry["purpose"] == "load test" and entry["role"] == "agent"
     assert "SourceRecord.data" in entry["fields"] and entry["outcome"] == "ok"
+
+
+async def test_trusted_documents_for_dealer_keys(demo_estate: DemoEstate, tmp_path: Path) -> None:
+    import hashlib
+
+    trusted = "{ sources { name } }"
+    (tmp_path / "trusted.json").write_text(json.dumps([trusted]))
+    settings = secured(demo_estate, tmp_path, trusted_documents=str(tmp_path / "trusted.json"))
+    roles = {
+        **settings.security.roles,
+        "dealer": settings.security.roles["dealer"].model_copy(update={"trusted_only": True}),
+    }
+    settings = dataclasses.replace(
+        settings, security=settings.security.model_copy(update={"roles": roles})
+    )
+    digest = hashlib.sha256(trusted.encode()).hexdigest()
+    async with gateway(settings) as client:
+        dealer = {"X-API-Key": await new_key(tmp_path, "dealer", "D001")}
+        agent = {"X-API-Key": await new_key(tmp_path, "agent")}
+        by_hash = await client.post(
+            "/graphql",
+            headers=dealer,
+            json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}},
+        )
+        own_text = await ask(client, "{ sources { kind } }", dealer)
+        trusted_text = await ask(client, trusted, dealer)
+        unknown = await client.post(
+            "/graphql",
+            headers=dealer,
+            json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+        )
+        agent_text = await ask(client, "{ sources { kind } }", agent)
+    assert by_hash.json()["data"]["sources"] and trusted_text.json()["data"]["sources"]
+    assert (
+        own_text.status_code == 403
+        and own_text.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    )
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert agent_text.status_code == 200  # the agent role may send its own queries
+
+
+async def test_tokens_signed_with_keys_from_a_jwks_url(
+    demo_estate: DemoEstate, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.support.servers import serve
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    fetched = []
+
+    async def keys(request: Any) -> JSONResponse:
+        fetched.append(1)
+        return JSONResponse({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+
+    with serve(Starlette(routes=[Route("/jwks", keys)])) as url:
+        settings = secured(
+            demo_estate,
+            tmp_path,
+            jwt={"jwks_url": f"{url}/jwks", "issuer": "https://idp.test", "audience": "c360"},
+        )
+        claims = {
+            "sub": "agent-9",
+            "roles": ["agent"],
+            "iss": "https://idp.test",
+            "aud": "c360",
+            "exp": int(time.time()) + 600,
+        }
+        good = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k1"})
+        unknown = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k2"})
+        hs_forged = jwt.encode(claims, "x" * 40, algorithm="HS256")
+        async with gateway(settings) as client:
+            ok = await ask(client, "{ sources { name } }", {"Authorization": f"Bearer {good}"})
+            again = await ask(client, "{ sources { name } }", {"Authorization": f"Bearer {good}"})
+            no_key = await ask(
+                client, "{ sources { name } }", {"Authorization": f"Bearer {unknown}"}
+            )
+            forged = await ask(
+                client, "{ sources { name } }", {"Authorization": f"Bearer {hs_forged}"}
+            )
+    assert ok.status_code == 200 and again.status_code == 200
+    assert no_key.status_code == 401 and forged.status_code == 401
+    assert len(fetched) <= 2  # cached; fetched again only for the unknown kid
+
+
+@pytest.mark.postgres
+async def test_keys_in_postgresql(postgres: Any) -> None:
+    store = KeyStore.open(postgres.url, Path("."))
+    try:
+        info, key = await store.create("dealer", "pg portal", "D007")
+        principal = await store.verify(key)
+        assert (
+            principal is not None and principal.dealer_id == "D007" and principal.role == "dealer"
+        )
+        assert await store.verify(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+        assert await store.revoke(info.id) and await store.verify(key) is None
+    finally:
+        await store.aclose()
+
+
+def test_check_names_unknown_sources_of_roles(demo_estate: DemoEstate, tmp_path: Path) -> None:
+    from gateway.config import ConfigError, load_settings
+
+    text = (
+        (demo_estate.settings.path).read_text()
+        + """
+security:
+  enabled: true
+  jwt: {issuer: x}
+  roles:
+    dealer: {sources: [dealer, warehouse]}
+"""
+    )
+    config = tmp_path / "c360.yaml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={"C360_DEMO_DATA": str(demo_estate.folder)})
+    messages = [p.message for p in caught.value.problems]
+    assert "no source 'warehouse'" in messages
+    assert "needs `secret` (HS256) or `jwks_url`" in messages
