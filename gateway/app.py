@@ -27,6 +27,7 @@ from gateway.relations import Relations
 from gateway.security.audit import AuditLog
 from gateway.security.keys import KeyStore
 from gateway.security.middleware import SecurityMiddleware
+from gateway.security.ratelimit import open_limiter
 from gateway.security.tokens import TokenVerifier
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
     security = settings.security
     keys = KeyStore.open(security.api_keys.store, settings.base_dir) if security.enabled else None
     tokens = TokenVerifier(security.jwt) if security.enabled and security.jwt else None
+    limiter = open_limiter(security.rate_limits) if security.enabled else None
     audit = (
         AuditLog(_audit_path(security.audit.path, settings), security.audit.queue)
         if security.enabled and security.audit
@@ -115,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
                 await audit.aclose()
             if keys is not None:
                 await keys.aclose()
+            if limiter is not None:
+                await limiter.aclose()
             for task in list(app.state.background):
                 task.cancel()
             if app.state.cache is not None:
@@ -128,6 +132,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    if security.enabled:
-        app.add_middleware(SecurityMiddleware, settings=security, keys=keys, tokens=tokens)
+    if limiter is not None:
+        app.add_middleware(
+            SecurityMiddleware, settings=security, keys=keys, tokens=tokens, limiter=limiter
+        )
     return app

@@ -56,9 +56,10 @@ class SecurityMiddleware:
         settings: SecuritySettings,
         keys: KeyStore | None,
         tokens: TokenVerifier | None,
+        limiter: RateLimiter,
     ) -> None:
         self.app, self.settings, self.keys, self.tokens = app, settings, keys, tokens
-        self.limiter = RateLimiter()
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED):
@@ -104,7 +105,7 @@ class SecurityMiddleware:
                 send, 403, "FORBIDDEN", f"role {principal.role[:64]!r} may not use the gateway"
             )
             return
-        wait = self.limiter.take(
+        wait = await self.limiter.take(
             f"{principal.kind}:{principal.id}", policy.limits.rate, policy.limits.burst
         )
         if wait > 0:

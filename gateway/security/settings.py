@@ -95,6 +95,7 @@ class SecuritySettings(_Strict):
     audit: AuditSettings | None = None
     max_body_bytes: int = Field(default=1_000_000, ge=1000)
     trusted_documents: str | None = None
+    rate_limits: str = Field(default="memory", pattern=r"^(memory|rediss?://.+)$")
     roles: dict[str, RolePolicy] = Field(default_factory=lambda: {"anonymous": RolePolicy()})
 
     def policy(self, role: str) -> RolePolicy | None:

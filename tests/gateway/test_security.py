@@ -516,3 +516,19 @@ security:
     messages = [p.message for p in caught.value.problems]
     assert "no source 'warehouse'" in messages
     assert "needs `secret` (HS256) or `jwks_url`" in messages
+
+
+async def test_rate_limits_shared_through_redis(demo_estate: DemoEstate, tmp_path: Path, redis_server: Any) -> None:
+    redis_server.flush()
+    settings = secured(demo_estate, tmp_path, rate_limits=redis_server.url)
+    roles = {**settings.security.roles,
+             "agent": settings.security.roles["agent"].model_copy(update={
+                 "limits": settings.security.roles["agent"].limits.model_copy(update={"rate": 0.5, "burst": 2})})}
+    settings = dataclasses.replace(settings, security=settings.security.model_copy(update={"roles": roles}))
+    key = {"X-API-Key": await new_key(tmp_path, "agent")}
+    async with gateway(settings) as first, gateway(settings) as second:
+        answers = [await ask(first, "{ sources { name } }", key),
+                   await ask(second, "{ sources { name } }", key),
+                   await ask(first, "{ sources { name } }", key)]
+    assert [a.status_code for a in answers] == [200, 200, 429]  # one bucket for both gateways
+    assert int(answers[2].headers["retry-after"]) >= 1
