@@ -28,6 +28,7 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    retry_after: float | None = None
 
     @property
     def text(self) -> str:
@@ -70,7 +71,9 @@ class HttpCaller:
         except httpx.TransportError as exc:
             raise SourceUnavailable(self.source, f"{label}: {type(exc).__name__}: {exc}") from exc
         content_type = response.headers.get("content-type", "no content type")
-        return Answer(response.status_code, content_type, body)
+        hint = response.headers.get("retry-after", "")
+        retry_after = float(hint) if hint.isdigit() else None
+        return Answer(response.status_code, content_type, body, retry_after)
 
     async def _read(self, response: httpx.Response, label: str) -> bytes:
         chunks: list[bytes] = []

@@ -49,9 +49,17 @@ class SourceTimeout(SourceUnavailable):
 class SourceBadResponse(SourceError):
     code = "SOURCE_BAD_RESPONSE"
 
-    def __init__(self, source: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(source, message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class SourceMisconfigured(SourceError):

@@ -20,6 +20,7 @@ __all__ = [
     "Identifier",
     "Parent",
     "Problem",
+    "ResiliencePolicy",
     "SourceConfig",
     "parse_duration",
 ]
@@ -77,6 +78,17 @@ class CachePolicy(_Strict):
     revalidate: bool = False
 
 
+class ResiliencePolicy(_Strict):
+    """Retries and the circuit breaker of one source (``resilience:``); see
+    :mod:`gateway.resilience`."""
+
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff: Duration = 0.1
+    failures: int = Field(default=5, ge=1)
+    window: Duration = 30.0
+    cooldown: Duration = 15.0
+
+
 class Parent(_Strict):
     """Whose child an entity is.
 
@@ -130,6 +142,8 @@ class SourceConfig(_Strict):
     concurrency: int = Field(default=10, ge=1, le=1000)
     batch_size: int = Field(default=100, ge=1, le=10_000)
     cache: CachePolicy = Field(default_factory=CachePolicy)
+    resilience: ResiliencePolicy = Field(default_factory=ResiliencePolicy)
+    critical: bool = False
     webhook_secret: str | None = Field(default=None, min_length=16)
     entities: dict[Identifier, EntityConfig] = Field(min_length=1)
 

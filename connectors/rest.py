@@ -196,6 +196,7 @@ class RestConnector(Connector):
                 self.name,
                 f"{where}: HTTP {answer.status}: {snippet(answer.text)}",
                 status=answer.status,
+                retry_after=answer.retry_after,
             )
         try:
             return json.loads(answer.body)

@@ -7,6 +7,7 @@ at start-up and closed there at shutdown; resolvers reach them through the Graph
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,7 @@ from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.hooks import invalidate_hook
 from gateway.relations import Relations
+from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
 from gateway.security.keys import KeyStore
 from gateway.security.middleware import SecurityMiddleware
@@ -48,6 +50,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             principal=scope_state.get("principal"),
             purpose=scope_state.get("purpose", ""),
             audit=state.audit,
+            guards=state.guards,
             request=request,
             response=response,
             sources=state.sources,
@@ -69,6 +72,32 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 async def metrics(request: Request) -> Response:
     """Prometheus text exposition of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready while every source marked ``critical`` answers its health check; each source's
+    health and circuit-breaker state, as JSON (503 when not ready)."""
+    state = request.app.state
+    names = list(state.sources)
+    checks = await asyncio.gather(*(state.sources[n].health() for n in names))
+    sources = {}
+    ready = True
+    for name, health in zip(names, checks, strict=True):
+        critical = state.sources[name].config.critical
+        breaker = state.guards[name].breaker.state
+        sources[name] = {
+            "ok": health.ok,
+            "detail": health.detail,
+            "breaker": breaker,
+            "critical": critical,
+        }
+        ready = ready and (health.ok or not critical)
+    body = {
+        "status": "ready" if ready else "not ready",
+        "config": str(state.settings.path),
+        "sources": sources,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -105,6 +134,10 @@ def create_app(settings: Settings) -> Starlette:
             if settings.cache.enabled
             else None
         )
+        app.state.guards = {
+            name: SourceGuard(name, connector.config.resilience)
+            for name, connector in sources.items()
+        }
         app.state.flights = SingleFlight()
         app.state.background = set()
         app.state.audit = audit
@@ -128,6 +161,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
     ]

@@ -10,11 +10,13 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from connectors.base import Record
+from connectors.errors import SourceError
 from gateway.cache import RecordCache
 from gateway.config import Settings
 from gateway.identity import IdentityResolver
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
+from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
 from gateway.security.principal import Principal
 from gateway.security.settings import RolePolicy
@@ -37,9 +39,10 @@ class GatewayContext:
     principal: Principal | None = None
     purpose: str = ""
     audit: AuditLog | None = None
+    guards: dict[str, SourceGuard] | None = None
     fetcher: Fetcher = field(init=False)
     resolver: IdentityResolver = field(init=False)
-    failed: dict[str, str] = field(default_factory=dict)  # source -> why, for this request
+    failed: dict[str, SourceError] = field(default_factory=dict)  # source -> its failure
     policy: RolePolicy | None = field(init=False, default=None)
     personal_fields: set[str] = field(default_factory=set)  # Type.field returned, for audit
     customers_seen: set[str] = field(default_factory=set)
@@ -51,7 +54,7 @@ class GatewayContext:
                 # policies apply before merging: forbidden sources are never even asked
                 self.sources = self.sources.only(list(self.policy.sources))
                 self.relations = Relations.from_sources(self.sources)
-        self.fetcher = Fetcher(self.sources, self.cache, self.flights, self.background)
+        self.fetcher = Fetcher(self.sources, self.cache, self.flights, self.background, self.guards)
         self.resolver = IdentityResolver(
             self.settings.identity, self.sources, self.fetcher, self.relations.parents()
         )

@@ -71,7 +71,7 @@ class Identity:
     links: list[Link]
     complete: bool = True
     notes: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # source -> error message
+    failed: dict[str, SourceError] = field(default_factory=dict)  # source -> its failure
     rounds: int = 0  # expansion rounds run after the seed
 
     @property
@@ -279,7 +279,7 @@ class IdentityResolver:
         try:
             return await self.fetcher.fetch(source, entity, by, values, state.max_age)
         except SourceError as exc:
-            state.failed[source] = str(exc)
+            state.failed[source] = exc
             return None
 
     def _consider(
@@ -421,7 +421,7 @@ class _State:
         self.fuzzy_asked: dict[str, set[str]] = {}
         self.shared: set[tuple[str, str]] = set()
         self.notes: list[str] = []
-        self.failed: dict[str, str] = {}
+        self.failed: dict[str, SourceError] = {}
         self.complete = True
         self.capped = False
         self.rounds = 0

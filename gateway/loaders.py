@@ -26,7 +26,8 @@ from connectors.base import Connector, Record
 from connectors.errors import SourceError
 from connectors.options import CachePolicy
 from gateway.cache import RecordCache, answer_key
-from gateway.metrics import BACKEND_CALLS, CACHE_EVENTS
+from gateway.metrics import BACKEND_CALLS, BACKEND_SECONDS, CACHE_EVENTS
+from gateway.resilience import SourceGuard
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
 
@@ -56,8 +57,11 @@ class Fetcher:
         cache: RecordCache | None = None,
         flights: SingleFlight[str, list[Record]] | None = None,
         background: set[asyncio.Task[None]] | None = None,
+        guards: dict[str, SourceGuard] | None = None,
     ) -> None:
         self.sources = sources
+        self.guards = guards if guards is not None else {}
+        self.stale_sources: set[str] = set()
         self.cache = cache
         self.flights = flights if flights is not None else SingleFlight()
         self.background = background if background is not None else set()
@@ -175,11 +179,18 @@ class Fetcher:
         async def fetch(missing: list[str]) -> dict[str, list[Record]]:
             asked = [keys[k] for k in missing]
             self.calls[(source, entity, by)] += 1
+            guard = self.guards.get(source)
+            started = time.perf_counter()
             try:
-                found = await connector.fetch(entity, by, asked)
-            except SourceError:
-                BACKEND_CALLS.labels(source=source, outcome="error").inc()
+                if guard is None:
+                    found = await connector.fetch(entity, by, asked)
+                else:
+                    found = await guard.call(lambda: connector.fetch(entity, by, asked))
+            except SourceError as exc:
+                BACKEND_CALLS.labels(source=source, outcome=exc.code.lower()).inc()
                 raise
+            finally:
+                BACKEND_SECONDS.labels(source=source).observe(time.perf_counter() - started)
             BACKEND_CALLS.labels(source=source, outcome="ok").inc()
             fetched_at = time.time()
             answers = {value: list(found.get(value, ())) for value in asked}
@@ -205,6 +216,8 @@ class Fetcher:
     def _mark(self, records: list[Record], fetched_at: float, state: CacheState) -> list[Record]:
         if state != "miss":
             CACHE_EVENTS.labels(event=state).inc()
+        if state == "stale":
+            self.stale_sources.update(r.source for r in records)
         for record in records:
             self.info[(record.source, record.entity, record.key)] = FetchInfo(fetched_at, state)
         return records

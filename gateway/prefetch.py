@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable
 
 from connectors.base import Record
+from connectors.errors import SourceError
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
 
@@ -24,7 +25,7 @@ class Prefetcher:
         relations: Relations,
         fetcher: Fetcher,
         wanted: Iterable[str],
-        failed: dict[str, str],
+        failed: dict[str, SourceError],
         max_age: float | None = None,
     ) -> None:
         self.relations = relations

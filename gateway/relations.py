@@ -74,7 +74,7 @@ class Relations:
         fetcher: Fetcher,
         parents: Iterable[Record],
         entity: str,
-        failed: dict[str, str] | None = None,
+        failed: dict[str, SourceError] | None = None,
         max_age: float | None = None,
     ) -> list[Record]:
         """The ``entity`` records that belong to any of ``parents``, in source order."""
@@ -95,7 +95,7 @@ class Relations:
                 )
             except SourceError as exc:
                 if failed is not None:
-                    failed[relation.child_source] = str(exc)
+                    failed[relation.child_source] = exc
                 return []
 
         answers = await asyncio.gather(*(ask(relation, values) for relation, values in asks))

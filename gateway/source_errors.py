@@ -23,12 +23,45 @@ INTERNAL_ERROR = "internal error; the gateway's log has the details"
 
 
 class SourceErrors(SchemaExtension):
+    """Also reports the sources that failed inside a field that still answered (a customer
+    built without the billing system): one error per source, and ``extensions.sources``,
+    each source's status for this request."""
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not result.errors:
+        if result is None:
             return
-        result.errors = [_translate(error) for error in result.errors]
+        errors = [_translate(error) for error in result.errors or []]
+        named = {(e.extensions or {}).get("source") for e in errors}
+        failed = getattr(self.execution_context.context, "failed", None) or {}
+        for source, exc in sorted(failed.items()):
+            if source not in named:
+                errors.append(
+                    GraphQLError(str(exc), extensions={"code": exc.code, "source": source})
+                )
+        result.errors = errors or None
+
+    def get_results(self) -> dict[str, object]:
+        context = self.execution_context.context
+        fetcher = getattr(context, "fetcher", None)
+        if fetcher is None:
+            return {}
+        called = {source for source, _, _ in fetcher.calls}
+        failed = getattr(context, "failed", None) or {}
+        statuses: dict[str, object] = {}
+        for source in context.sources:
+            if source in failed:
+                status = failed[source].code.lower()
+            elif source in fetcher.stale_sources:
+                status = "stale"
+            elif source in called:
+                status = "ok"
+            else:
+                status = "not_asked"
+            calls = sum(n for (s, _, _), n in fetcher.calls.items() if s == source)
+            statuses[source] = {"status": status, "calls": calls}
+        return {"sources": statuses}
 
 
 def _translate(error: GraphQLError) -> GraphQLError:

@@ -199,7 +199,7 @@ async def _dealers(view: CustomerView, holders: list[Record]) -> list[Record]:
         try:
             answers = await view.context.fetcher.fetch(source, "dealer", "key", keys)
         except SourceError as exc:
-            view.context.failed[source] = str(exc)
+            view.context.failed[source] = exc
             return []
         return [r for found in answers for r in found]
 

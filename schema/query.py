@@ -138,6 +138,8 @@ class Query:
             context.relations, context.fetcher, wanted_entities(info), context.failed
         )
         identity = await context.resolver.resolve(seed, _age(max_age), prefetch.linked)
+        if identity is not None:
+            context.failed.update(identity.failed)
         if identity is None or not visible(identity, context):
             return None
         context.customers_seen.add(identity.id)

@@ -74,7 +74,8 @@ async def test_not_found_is_null(tmp_path: Path, rest_system: LegacyRest) -> Non
     settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
     async with gateway(settings) as client:
         body = await graphql(client, RECORD, source="warranty", key="../../etc/passwd")
-    assert body == {"data": {"record": None}}
+    assert body["data"] == {"record": None} and "errors" not in body
+    assert body["extensions"]["sources"] == {"warranty": {"status": "ok", "calls": 1}}
     assert rest_system.paths == ["/contacts/..%2F..%2Fetc%2Fpasswd"]
 
 

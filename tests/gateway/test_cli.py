@@ -115,6 +115,7 @@ def test_serve_answers_over_a_real_socket(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(20)
-    assert body == {"data": {"records": [{"key": "P-1"}, {"key": "P-4"}]}}
+    assert body is not None
+    assert body["data"] == {"records": [{"key": "P-1"}, {"key": "P-4"}]}
     # uvicorn shuts down gracefully, then re-raises the signal it caught
     assert process.returncode in (0, -signal.SIGTERM)
