@@ -81,6 +81,19 @@ class CustomerView:
 
     # related records --------------------------------------------------------------------------
 
+    async def related_or_none(
+        self, entity: str, max_age: float | None = None
+    ) -> list[Record] | None:
+        """The related records, or None when every source that would serve them failed: a
+        field the failed systems alone serve is null, with the errors naming them."""
+        found = await self.related(entity, max_age=max_age)
+        if found:
+            return found
+        serving = {r.child_source for r in self.context.relations.all if r.child_entity == entity}
+        if serving and serving <= set(self.context.failed):
+            return None
+        return found
+
     async def related(
         self, entity: str, parents: Iterable[Record] | None = None, max_age: float | None = None
     ) -> list[Record]:

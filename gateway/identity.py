@@ -279,7 +279,7 @@ class IdentityResolver:
         try:
             return await self.fetcher.fetch(source, entity, by, values, state.max_age)
         except SourceError as exc:
-            state.failed[source] = exc
+            state.failed.setdefault(source, exc)
             return None
 
     def _consider(

@@ -95,7 +95,7 @@ class Relations:
                 )
             except SourceError as exc:
                 if failed is not None:
-                    failed[relation.child_source] = exc
+                    failed.setdefault(relation.child_source, exc)
                 return []
 
         answers = await asyncio.gather(*(ask(relation, values) for relation, values in asks))

@@ -2,10 +2,11 @@
 
 Per source:
 
-- **retries** for reads that failed for a passing reason (refused or reset connection, time
-  out, HTTP 502/503/504/429), with exponential backoff and full jitter, a server's
-  ``Retry-After`` respected when it is not longer than the backoff allows, and a retry budget
-  so that retries never more than double the load on a system that is struggling;
+- **retries** for reads that failed for a passing reason (refused or reset connection,
+  HTTP 502/503/504/429; never a time-out: a hanging system costs one timeout per request),
+  with exponential backoff and full jitter, a server's ``Retry-After`` respected when it is
+  not much longer than the backoff, and a retry budget (about a fifth of the calls) so that
+  retries never pile onto a system that is struggling;
 - a **circuit breaker**: after ``failures`` failed calls within ``window`` it opens, and for
   ``cooldown`` every call fails at once with ``CIRCUIT_OPEN`` instead of waiting; then one probe
   is let through (half-open): success closes it, failure opens it again.
@@ -26,7 +27,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from connectors.errors import SourceBadResponse, SourceError, SourceUnavailable
+from connectors.errors import SourceBadResponse, SourceError, SourceTimeout, SourceUnavailable
 from connectors.options import ResiliencePolicy
 from gateway.metrics import BREAKER_STATE, RETRIES
 
@@ -133,9 +134,11 @@ class SourceGuard:
         return isinstance(exc, SourceBadResponse) and (exc.status or 0) >= 500
 
     def _retry_delay(self, exc: SourceError, tries: int) -> float | None:
-        retryable = (isinstance(exc, SourceUnavailable) and not isinstance(exc, CircuitOpen)) or (
-            isinstance(exc, SourceBadResponse) and exc.status in RETRYABLE_STATUS
-        )
+        # a refused or reset connection is worth another try; a system that hangs is not (its
+        # timeout is the caller's whole budget), nor one whose breaker just opened
+        retryable = (
+            isinstance(exc, SourceUnavailable) and not isinstance(exc, CircuitOpen | SourceTimeout)
+        ) or (isinstance(exc, SourceBadResponse) and exc.status in RETRYABLE_STATUS)
         if not retryable or tries >= self.policy.retries or self.breaker.state != Breaker.CLOSED:
             return None
         if self._retries > max(3, self._calls // 5):  # the budget: ~20 % of calls

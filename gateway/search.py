@@ -34,7 +34,7 @@ async def search_customers(context: GatewayContext, term: str) -> list[Identity]
         try:
             [found] = await context.fetcher.fetch(source, "person", SEARCH, [term])
         except SourceError as exc:
-            context.failed[source] = exc
+            context.failed.setdefault(source, exc)
             return []
         return found
 

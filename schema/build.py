@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import SourceError
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
+from gateway.request_metrics import RequestMetrics
 from gateway.security.policy import PolicyExtension
 from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
@@ -40,6 +41,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         directives=[provenance_directive],
         extensions=[
+            RequestMetrics,
             SourceErrors,
             PolicyExtension,
             ProvenanceExtension,

@@ -105,8 +105,10 @@ class Customer:
     @strawberry.field(description="Orders from every system that sells, newest first.")
     async def orders(
         self, first: int | None = 20, after: str | None = None, max_age: int | None = None
-    ) -> Connection[Order]:
-        records = await self.view.related("order", max_age=_age(max_age))
+    ) -> Connection[Order] | None:
+        records = await self.view.related_or_none("order", max_age=_age(max_age))
+        if records is None:
+            return None
         orders = [Order.of(r, self.view) for r in records]
         orders.sort(key=lambda o: (o.placed_at is not None, o.placed_at, o.id), reverse=True)
         return paginate(orders, first, after)
@@ -114,8 +116,10 @@ class Customer:
     @strawberry.field(description="Service cases from every service system, newest first.")
     async def tickets(
         self, status: TicketStatus | None = None, max_age: int | None = None
-    ) -> list[Ticket]:
-        records = await self.view.related("ticket", max_age=_age(max_age))
+    ) -> list[Ticket] | None:
+        records = await self.view.related_or_none("ticket", max_age=_age(max_age))
+        if records is None:
+            return None
         tickets = [Ticket.of(r, self.view) for r in records]
         if status is not None:
             tickets = [t for t in tickets if t.status == status]
@@ -128,14 +132,16 @@ class Customer:
         return Loyalty.of(latest) if latest else None
 
     @strawberry.field(description="Marketing consents per channel, from every membership.")
-    async def consents(self, max_age: int | None = None) -> list[Consent]:
-        records = await self.view.related("loyalty", max_age=_age(max_age))
+    async def consents(self, max_age: int | None = None) -> list[Consent] | None:
+        records = await self.view.related_or_none("loyalty", max_age=_age(max_age))
+        if records is None:
+            return None
         return [c for r in records for c in consents_of(r)]
 
     @strawberry.field(description="Vehicles the customer owns.")
-    async def vehicles(self, max_age: int | None = None) -> list[Vehicle]:
-        records = await self.view.related("vehicle", max_age=_age(max_age))
-        return [Vehicle.of(r, self.view) for r in records]
+    async def vehicles(self, max_age: int | None = None) -> list[Vehicle] | None:
+        records = await self.view.related_or_none("vehicle", max_age=_age(max_age))
+        return None if records is None else [Vehicle.of(r, self.view) for r in records]
 
     @strawberry.field(description="The dealers that serve the customer or their vehicles.")
     async def dealers(self) -> list[Dealer]:
@@ -199,7 +205,7 @@ async def _dealers(view: CustomerView, holders: list[Record]) -> list[Record]:
         try:
             answers = await view.context.fetcher.fetch(source, "dealer", "key", keys)
         except SourceError as exc:
-            view.context.failed[source] = exc
+            view.context.failed.setdefault(source, exc)
             return []
         return [r for found in answers for r in found]
 

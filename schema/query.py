@@ -139,7 +139,8 @@ class Query:
         )
         identity = await context.resolver.resolve(seed, _age(max_age), prefetch.linked)
         if identity is not None:
-            context.failed.update(identity.failed)
+            for source, failure in identity.failed.items():
+                context.failed.setdefault(source, failure)
         if identity is None or not visible(identity, context):
             return None
         context.customers_seen.add(identity.id)

@@ -206,7 +206,10 @@ async def test_dealer_sees_only_its_own_customers(
         )
         theirs_answer = (await ask(client, query, d2, v=value)).json()
         mine_answer = (await ask(client, query, d1, v=value)).json()
-        assert mine_answer["data"] == {"customer": None} and "errors" not in mine_answer, (field, mine_answer)
+        assert mine_answer["data"] == {"customer": None} and "errors" not in mine_answer, (
+            field,
+            mine_answer,
+        )
         if "email" not in field:  # the dealer system holds no email: D2 finds it by the others
             assert theirs_answer["data"]["customer"], (field, theirs_answer)
     family = crm["lastName"]

@@ -1,0 +1,25 @@
+"""Counting and timing each GraphQL request, by operation name and outcome."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from strawberry.extensions import SchemaExtension
+
+from gateway.metrics import REQUEST_SECONDS, REQUESTS
+
+__all__ = ["RequestMetrics"]
+
+
+class RequestMetrics(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        name = (self.execution_context.operation_name or "anonymous")[:64]
+        result = self.execution_context.result
+        outcome = "error" if result is None or result.errors else "ok"
+        if result is not None and result.errors and result.data:
+            outcome = "partial"
+        REQUESTS.labels(operation=name, outcome=outcome).inc()
+        REQUEST_SECONDS.labels(operation=name).observe(time.perf_counter() - started)
