@@ -24,6 +24,7 @@ from gateway.cache import RecordCache, open_store
 from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.hooks import invalidate_hook
+from gateway.logs import RequestIdMiddleware
 from gateway.relations import Relations
 from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
@@ -105,6 +106,15 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def app_from_environment() -> Starlette:
+    """The app for ``C360_CONFIG``: what each worker of ``c360 serve --workers N`` runs."""
+    import os
+
+    from gateway.config import load_settings
+
+    return create_app(load_settings(os.environ["C360_CONFIG"]))
+
+
 def _audit_path(path: str, settings: Settings) -> str:
     return path if path == "-" or path.startswith("/") else str(settings.base_dir / path)
 
@@ -166,6 +176,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(RequestIdMiddleware)
     if limiter is not None:
         app.add_middleware(
             SecurityMiddleware, settings=security, keys=keys, tokens=tokens, limiter=limiter

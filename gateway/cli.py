@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from demo.estate import DEFAULT_CUSTOMERS, DEFAULT_SEED
 from gateway.config import ConfigError, Settings, load_settings
@@ -26,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: server.port, 8000)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--plain-logs", action="store_true", help="text logs instead of JSON lines")
 
     check = commands.add_parser("check", help="validate a config file and report every problem")
     check.add_argument("config", nargs="?", default=os.environ.get("C360_CONFIG", DEFAULT_CONFIG))
@@ -100,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(settings.summary())
         return 0
-    return _serve(settings, args.host, args.port, args.log_level)
+    return _serve(settings, args.host, args.port, args.log_level, args.workers, not args.plain_logs)
 
 
 def _load(path: str) -> Settings | None:
@@ -114,17 +117,32 @@ def _load(path: str) -> Settings | None:
         return None
 
 
-def _serve(settings: Settings, host: str | None, port: int | None, log_level: str) -> int:
+def _serve(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    log_level: str,
+    workers: int = 1,
+    json_logs: bool = True,
+) -> int:
+    """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to 30 s)."""
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.logs import configure_logging
 
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.server.host,
-        port=settings.server.port if port is None else port,
-        log_level=log_level,
-    )
+    configure_logging(log_level, json_logs)
+    options: dict[str, Any] = {
+        "host": host or settings.server.host,
+        "port": settings.server.port if port is None else port,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers > 1:
+        os.environ["C360_CONFIG"] = str(settings.path.resolve())
+        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

@@ -31,8 +31,10 @@ class GatewaySchema(strawberry.Schema):
     ) -> None:
         for error in errors:
             cause = error.original_error
-            level = logging.WARNING if isinstance(cause, SourceError) else logging.DEBUG
-            logger.log(level, "%s", error.message)
+            if isinstance(cause, SourceError):
+                # the source and the kind of failure; the call itself may hold an identifier
+                logger.warning("source %s failed: %s", cause.source, cause.code)
+            logger.debug("%s", error.message)
 
 
 def build_schema() -> strawberry.Schema:
