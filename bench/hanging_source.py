@@ -30,9 +30,22 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
     port, services = 18600, 18701
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "demo", "--data", str(folder / "estate"),
-         "--port", str(port), "--services-port", str(services), "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "demo",
+            "--data",
+            str(folder / "estate"),
+            "--port",
+            str(port),
+            "--services-port",
+            str(services),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(600):
@@ -42,17 +55,28 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         offset = {"crm": 0, "service_desk": 1, "dealer": 2}[system]
-        httpx.put(f"http://127.0.0.1:{services + offset}/_chaos", json={"latency": 60}).raise_for_status()
+        httpx.put(
+            f"http://127.0.0.1:{services + offset}/_chaos", json={"latency": 60}
+        ).raise_for_status()
         contacts = json.loads((folder / "estate" / "crm.json").read_text())["contacts"]
         for contact in contacts[:count]:
             started = time.perf_counter()
-            body = httpx.post(f"http://127.0.0.1:{port}/graphql", timeout=120,
-                              json={"query": QUERY, "variables": {"key": contact["id"]}}).json()
+            body = httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                timeout=120,
+                json={"query": QUERY, "variables": {"key": contact["id"]}},
+            ).json()
             elapsed = time.perf_counter() - started
-            codes = sorted({f"{e['extensions'].get('source')}:{e['extensions']['code']}"
-                            for e in body.get("errors", [])})
-            print(f"{contact['id']}: {elapsed:.2f} s, errors {codes}, "
-                  f"name {'present' if body['data']['customer'] else 'missing'}")
+            codes = sorted(
+                {
+                    f"{e['extensions'].get('source')}:{e['extensions']['code']}"
+                    for e in body.get("errors", [])
+                }
+            )
+            print(
+                f"{contact['id']}: {elapsed:.2f} s, errors {codes}, "
+                f"name {'present' if body['data']['customer'] else 'missing'}"
+            )
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)

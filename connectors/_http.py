@@ -19,6 +19,7 @@ from connectors.errors import (
     UnsupportedLookup,
     snippet,
 )
+from connectors.tracing import inject
 
 __all__ = ["Answer", "HttpCaller"]
 
@@ -55,6 +56,7 @@ class HttpCaller:
 
     async def call(self, method: str, url: str, **options: Any) -> Answer:
         label = f"{method} {snippet(url, 100)}"
+        options["headers"] = inject(dict(options.get("headers") or {}))
         try:
             async with (
                 self._slots,

@@ -24,6 +24,7 @@ from typing import Any
 from connectors.base import Record
 from connectors.errors import SourceError
 from connectors.matching import match_key, normalize_email, normalize_phone
+from connectors.tracing import span
 from gateway.loaders import Fetcher
 from gateway.names import PersonName, name_of, name_similarity
 from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
@@ -235,16 +236,13 @@ class IdentityResolver:
             if not pending and not fuzzy:
                 return
             state.rounds += 1
-            by_kind: dict[str, dict[str, RecordId | None]] = {}
-            for kind, value, via in pending:
-                by_kind.setdefault(kind, {})[value] = via
-            found, candidates = await asyncio.gather(
-                self._lookup(state, by_kind), self._fuzzy_lookup(state, fuzzy)
-            )
-            for kind, values in by_kind.items():
-                for value, via in values.items():
-                    self._consider(state, kind, value, via, found.get((kind, value), []))
-            self._score_all(state, candidates)
+            with span(
+                "c360.resolution_round",
+                round=state.rounds,
+                identifiers=len(pending),
+                fuzzy_rules=len(fuzzy),
+            ):
+                await self._round(state, pending, fuzzy)
             if state.capped:
                 return
         if state.take_pending(peek=True):
@@ -252,6 +250,25 @@ class IdentityResolver:
             state.notes.append(
                 f"stopped after {self.settings.max_rounds} rounds with identifiers still unasked"
             )
+
+    async def _round(
+        self,
+        state: _State,
+        pending: list[tuple[str, str, RecordId | None]],
+        fuzzy: list[tuple[FuzzyRule, list[str]]],
+    ) -> None:
+        """One round: every pending identifier asked of every source that accepts it, and the
+        fuzzy rules' blocking look-ups, all at once."""
+        by_kind: dict[str, dict[str, RecordId | None]] = {}
+        for kind, value, via in pending:
+            by_kind.setdefault(kind, {})[value] = via
+        found, candidates = await asyncio.gather(
+            self._lookup(state, by_kind), self._fuzzy_lookup(state, fuzzy)
+        )
+        for kind, values in by_kind.items():
+            for value, via in values.items():
+                self._consider(state, kind, value, via, found.get((kind, value), []))
+        self._score_all(state, candidates)
 
     async def _lookup(
         self, state: _State, by_kind: Mapping[str, Mapping[str, RecordId | None]]

@@ -25,6 +25,7 @@ from strawberry.dataloader import DataLoader
 from connectors.base import Connector, Record
 from connectors.errors import SourceError
 from connectors.options import CachePolicy
+from connectors.tracing import span
 from gateway.cache import RecordCache, answer_key
 from gateway.metrics import BACKEND_CALLS, BACKEND_SECONDS, CACHE_EVENTS
 from gateway.resilience import SourceGuard
@@ -182,10 +183,13 @@ class Fetcher:
             guard = self.guards.get(source)
             started = time.perf_counter()
             try:
-                if guard is None:
-                    found = await connector.fetch(entity, by, asked)
-                else:
-                    found = await guard.call(lambda: connector.fetch(entity, by, asked))
+                with span(
+                    "c360.source_call", source=source, entity=entity, by=by, values=len(asked)
+                ):
+                    if guard is None:
+                        found = await connector.fetch(entity, by, asked)
+                    else:
+                        found = await guard.call(lambda: connector.fetch(entity, by, asked))
             except SourceError as exc:
                 BACKEND_CALLS.labels(source=source, outcome=exc.code.lower()).inc()
                 raise

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
+from connectors.tracing import span
 from gateway.metrics import REQUEST_SECONDS, REQUESTS
 
 __all__ = ["RequestMetrics"]
@@ -15,7 +16,8 @@ __all__ = ["RequestMetrics"]
 class RequestMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        with span("c360.graphql", operation=self.execution_context.operation_name or "anonymous"):
+            yield
         name = (self.execution_context.operation_name or "anonymous")[:64]
         result = self.execution_context.result
         outcome = "error" if result is None or result.errors else "ok"

@@ -44,6 +44,7 @@ class LegacyRest:
         self.delay = delay
         self.calls: Counter[str] = Counter()
         self.paths: list[str] = []
+        self.traceparents: list[str | None] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -64,10 +65,12 @@ class LegacyRest:
     def reset(self) -> None:
         self.calls.clear()
         self.paths.clear()
+        self.traceparents.clear()
         self.max_in_flight = 0
 
     async def _enter(self, request: Request, name: str) -> None:
         with self._lock:
+            self.traceparents.append(request.headers.get("traceparent"))
             self.calls[name] += 1
             self.paths.append(
                 request.scope["raw_path"].decode()
