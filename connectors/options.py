@@ -139,6 +139,7 @@ class SourceConfig(_Strict):
     system: str = ""
     description: str = ""
     timeout: Duration = 5.0
+    connect_timeout: Duration | None = None
     concurrency: int = Field(default=10, ge=1, le=1000)
     batch_size: int = Field(default=100, ge=1, le=10_000)
     cache: CachePolicy = Field(default_factory=CachePolicy)

@@ -118,7 +118,7 @@ class RestConnector(Connector):
         client = httpx.AsyncClient(
             base_url=config.base_url,
             headers=config.headers,
-            timeout=httpx.Timeout(config.timeout),
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             limits=httpx.Limits(
                 max_connections=config.concurrency, max_keepalive_connections=config.concurrency
             ),

@@ -135,7 +135,7 @@ class SoapConnector(Connector):
         assert isinstance(config, SoapConfig)
         client = httpx.AsyncClient(
             headers=config.headers,
-            timeout=httpx.Timeout(config.timeout),
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             limits=httpx.Limits(
                 max_connections=config.concurrency, max_keepalive_connections=config.concurrency
             ),

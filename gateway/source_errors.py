@@ -48,6 +48,7 @@ class SourceErrors(SchemaExtension):
         if fetcher is None:
             return {}
         called = {source for source, _, _ in fetcher.calls}
+        cached = {source for (source, _, _), info in fetcher.info.items() if info.cache == "hit"}
         failed = getattr(context, "failed", None) or {}
         statuses: dict[str, object] = {}
         for source in context.sources:
@@ -57,6 +58,8 @@ class SourceErrors(SchemaExtension):
                 status = "stale"
             elif source in called:
                 status = "ok"
+            elif source in cached:
+                status = "cache"
             else:
                 status = "not_asked"
             calls = sum(n for (s, _, _), n in fetcher.calls.items() if s == source)
