@@ -12,16 +12,12 @@ and, for the cold run, the expansion rounds each customer took, to compare with 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from _demo import running_demo
 
 QUERY = """query ($key: String!) { customer(sourceKey: {source: "crm", key: $key}) {
   id name { full } email phone address { city } identities { source key }
@@ -40,57 +36,26 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     latency = sys.argv[2] if len(sys.argv) > 2 else "50ms"
-    folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
-    port, services = 18000, 18101
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "demo",
-            "--data",
-            str(folder / "estate"),
-            "--port",
-            str(port),
-            "--services-port",
-            str(services),
-            "--latency",
-            latency,
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ},
-    )
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        with httpx.Client(timeout=60) as client:
-            for _ in range(600):
-                try:
-                    client.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            contacts = json.loads((folder / "estate" / "crm.json").read_text())["contacts"]
-            keys = [c["id"] for c in contacts[:count]]
+    with (
+        running_demo(18000, 18101, "--latency", latency) as (url, estate),
+        httpx.Client(timeout=60) as client,
+    ):
+        contacts = json.loads((estate / "crm.json").read_text())["contacts"]
+        keys = [c["id"] for c in contacts[:count]]
 
-            def ask(key: str) -> tuple[float, dict]:
-                started = time.perf_counter()
-                body = client.post(url, json={"query": QUERY, "variables": {"key": key}}).json()
-                elapsed = time.perf_counter() - started
-                assert "errors" not in body, body["errors"]
-                return elapsed * 1000, body["data"]["customer"]
+        def ask(key: str) -> tuple[float, dict]:
+            started = time.perf_counter()
+            body = client.post(url, json={"query": QUERY, "variables": {"key": key}}).json()
+            elapsed = time.perf_counter() - started
+            assert "errors" not in body, body["errors"]
+            return elapsed * 1000, body["data"]["customer"]
 
-            cold, rounds = [], []
-            for key in keys:
-                ms, customer = ask(key)
-                cold.append(ms)
-                rounds.append(customer["resolution"]["rounds"])
-            warm = [ask(key)[0] for _ in range(5) for key in keys]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        cold, rounds = [], []
+        for key in keys:
+            ms, customer = ask(key)
+            cold.append(ms)
+            rounds.append(customer["resolution"]["rounds"])
+        warm = [ask(key)[0] for _ in range(5) for key in keys]
     step = float(latency.rstrip("ms")) if latency.endswith("ms") else float(latency) * 1000
     expected = [(r + 1) * step for r in rounds]
     print(f"customers: {count}, served systems at {latency} per call")

@@ -14,15 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
+from _demo import running_demo
 
 QUERY = """query Card($key: String!) { customer(sourceKey: {source: "billing", key: $key}) {
   id name { full } email phone address { city } identities { source key }
@@ -79,46 +76,18 @@ def main() -> None:
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 16
     fail_rate = float(sys.argv[3]) if len(sys.argv) > 3 else 0.2
     system = sys.argv[4] if len(sys.argv) > 4 else "crm"
-    folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
-    port, services = 18400, 18501
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "demo",
-            "--data",
-            str(folder / "estate"),
-            "--port",
-            str(port),
-            "--services-port",
-            str(services),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    services = 18501
+    with running_demo(18400, services) as (url, estate):
         offset = {"crm": 0, "service_desk": 1, "dealer": 2}[system]
         httpx.put(
             f"http://127.0.0.1:{services + offset}/_chaos", json={"fail_rate": fail_rate}
         ).raise_for_status()
         import sqlite3
 
-        with sqlite3.connect(folder / "estate" / "billing.db") as db:
+        with sqlite3.connect(estate / "billing.db") as db:
             keys = [str(r[0]) for r in db.execute("SELECT account_no FROM accounts")]
-        result = asyncio.run(load(f"http://127.0.0.1:{port}/graphql", keys, seconds, concurrency))
+        result = asyncio.run(load(url, keys, seconds, concurrency))
         stats = httpx.get(f"http://127.0.0.1:{services + offset}/_stats").json()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
     result[f"{system}_calls"] = stats["calls"] + stats["failed"]
     result[f"{system}_failed"] = stats["failed"]
     print(json.dumps(result, indent=2))

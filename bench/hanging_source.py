@@ -11,14 +11,11 @@ whole-customer query for a few customers: each answer should come after about th
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from _demo import running_demo
 
 QUERY = """query ($key: String!) { customer(sourceKey: {source: "crm", key: $key}) {
   id name { full } tickets { number status } orders(first: 3) { totalCount } } }"""
@@ -27,42 +24,17 @@ QUERY = """query ($key: String!) { customer(sourceKey: {source: "crm", key: $key
 def main() -> None:
     system = sys.argv[1] if len(sys.argv) > 1 else "service_desk"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
-    port, services = 18600, 18701
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "demo",
-            "--data",
-            str(folder / "estate"),
-            "--port",
-            str(port),
-            "--services-port",
-            str(services),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    services = 18701
+    with running_demo(18600, services) as (url, estate):
         offset = {"crm": 0, "service_desk": 1, "dealer": 2}[system]
         httpx.put(
             f"http://127.0.0.1:{services + offset}/_chaos", json={"latency": 60}
         ).raise_for_status()
-        contacts = json.loads((folder / "estate" / "crm.json").read_text())["contacts"]
+        contacts = json.loads((estate / "crm.json").read_text())["contacts"]
         for contact in contacts[:count]:
             started = time.perf_counter()
             body = httpx.post(
-                f"http://127.0.0.1:{port}/graphql",
+                url,
                 timeout=120,
                 json={"query": QUERY, "variables": {"key": contact["id"]}},
             ).json()
@@ -77,9 +49,6 @@ def main() -> None:
                 f"{contact['id']}: {elapsed:.2f} s, errors {codes}, "
                 f"name {'present' if body['data']['customer'] else 'missing'}"
             )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from _demo import running_demo
 
 BODY = """customer(sourceKey: {source: "crm", key: $key}) {
   id name { full } email phone address { line1 city postcode } birthDate
@@ -56,35 +53,8 @@ async def run(url: str, query: str, keys: list[str], seconds: float, concurrency
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    folder = Path(tempfile.mkdtemp(prefix="c360-bench-"))
-    port = 18200
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "demo",
-            "--data",
-            str(folder / "estate"),
-            "--port",
-            str(port),
-            "--services-port",
-            "18301",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        contacts = json.loads((folder / "estate" / "crm.json").read_text())["contacts"]
+    with running_demo(18200, 18301) as (url, estate):
+        contacts = json.loads((estate / "crm.json").read_text())["contacts"]
         keys = [c["id"] for c in contacts[:20]]
         for key in keys:  # warm the cache
             httpx.post(url, json={"query": PLAIN, "variables": {"key": key}}, timeout=30)
@@ -93,9 +63,6 @@ def main() -> None:
         for _ in range(2):
             results["plain"].append(asyncio.run(run(url, PLAIN, keys, seconds, concurrency)))
             results["provenance"].append(asyncio.run(run(url, TRACED, keys, seconds, concurrency)))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
     plain, traced = max(results["plain"]), max(results["provenance"])
     print(f"{concurrency} clients, {seconds:.0f} s per run, best of 2 runs each")
     print(

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from connectors.base import Connector
 from connectors.errors import (
     SourceBadResponse,
     SourceTimeout,
@@ -21,7 +22,7 @@ from connectors.errors import (
 )
 from connectors.tracing import inject
 
-__all__ = ["Answer", "HttpCaller"]
+__all__ = ["Answer", "HttpCaller", "HttpConnector"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +91,37 @@ class HttpCaller:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class HttpConnector(Connector):
+    """Base of the connectors that speak HTTP (REST, SOAP): one injected client, one caller.
+
+    The config must have ``headers``, ``max_response_bytes`` and the common source keys.
+    """
+
+    def __init__(self, name: str, config: Any, client: httpx.AsyncClient) -> None:
+        super().__init__(name, config)
+        self.client = client
+        self.http = HttpCaller(
+            name,
+            client,
+            concurrency=config.concurrency,
+            timeout=config.timeout,
+            max_bytes=config.max_response_bytes,
+        )
+
+    @staticmethod
+    def build_client(config: Any, base_url: str = "") -> httpx.AsyncClient:
+        """The client a source's calls share: its headers, timeouts and connection pool."""
+        return httpx.AsyncClient(
+            base_url=base_url,
+            headers=config.headers,
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
+            ),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -27,9 +27,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, field_validator
 
-from connectors._http import HttpCaller
+from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
-from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.base import EntitySpec, Record, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
 
@@ -95,39 +95,17 @@ def escape(value: str) -> str:
     return quote(value, safe="")
 
 
-class RestConnector(Connector):
+class RestConnector(HttpConnector):
     """Reads a REST/JSON system through an injected ``httpx.AsyncClient``."""
 
     config_model = RestConfig
     config: RestConfig
 
-    def __init__(self, name: str, config: RestConfig, client: httpx.AsyncClient) -> None:
-        super().__init__(name, config)
-        self.client = client
-        self.http = HttpCaller(
-            name,
-            client,
-            concurrency=config.concurrency,
-            timeout=config.timeout,
-            max_bytes=config.max_response_bytes,
-        )
-
     @classmethod
     def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
         assert isinstance(config, RestConfig)
-        client = httpx.AsyncClient(
-            base_url=config.base_url,
-            headers=config.headers,
-            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
-            ),
-            follow_redirects=False,
-        )
+        client = cls.build_client(config, config.base_url)
         return cls(name, config, client)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
     async def health(self) -> SourceHealth:
         try:

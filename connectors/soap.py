@@ -36,9 +36,9 @@ import defusedxml.ElementTree as SafeET
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors._http import HttpCaller
+from connectors._http import HttpConnector
 from connectors._mapping import build_record
-from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.base import EntitySpec, Record, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
 
@@ -113,37 +113,17 @@ def _xml_safe(value: str) -> str:
     )
 
 
-class SoapConnector(Connector):
+class SoapConnector(HttpConnector):
     """Reads a SOAP 1.1 service through an injected ``httpx.AsyncClient``."""
 
     config_model = SoapConfig
     config: SoapConfig
 
-    def __init__(self, name: str, config: SoapConfig, client: httpx.AsyncClient) -> None:
-        super().__init__(name, config)
-        self.client = client
-        self.http = HttpCaller(
-            name,
-            client,
-            concurrency=config.concurrency,
-            timeout=config.timeout,
-            max_bytes=config.max_response_bytes,
-        )
-
     @classmethod
     def from_config(cls, name: str, config: SourceConfig, *, base_dir: Path) -> Self:
         assert isinstance(config, SoapConfig)
-        client = httpx.AsyncClient(
-            headers=config.headers,
-            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
-            ),
-        )
+        client = cls.build_client(config, "")
         return cls(name, config, client)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
     async def health(self) -> SourceHealth:
         try:

@@ -47,6 +47,18 @@ def secured(demo: DemoEstate, folder: Path, **overrides: Any) -> Settings:
     return dataclasses.replace(demo.settings, security=security)
 
 
+def with_limits(settings: Settings, role: str, **limits: Any) -> Settings:
+    """The settings with one role's limits changed."""
+    policy = settings.security.roles[role]
+    roles = {
+        **settings.security.roles,
+        role: policy.model_copy(update={"limits": policy.limits.model_copy(update=limits)}),
+    }
+    return dataclasses.replace(
+        settings, security=settings.security.model_copy(update={"roles": roles})
+    )
+
+
 async def new_key(folder: Path, role: str, dealer: str | None = None) -> str:
     store = KeyStore.open(f"sqlite+aiosqlite:///{folder / 'keys.db'}", folder)
     try:
@@ -341,19 +353,7 @@ async def test_rate_limit_answers_429_with_retry_after(
     demo_estate: DemoEstate, tmp_path: Path
 ) -> None:
     settings = secured(demo_estate, tmp_path)
-    roles = {
-        **settings.security.roles,
-        "agent": settings.security.roles["agent"].model_copy(
-            update={
-                "limits": settings.security.roles["agent"].limits.model_copy(
-                    update={"rate": 1.0, "burst": 3}
-                )
-            }
-        ),
-    }
-    settings = dataclasses.replace(
-        settings, security=settings.security.model_copy(update={"roles": roles})
-    )
+    settings = with_limits(settings, "agent", rate=1.0, burst=3)
     async with gateway(settings) as client:
         key = {"X-API-Key": await new_key(tmp_path, "agent")}
         answers = [await ask(client, "{ sources { name } }", key) for _ in range(5)]
@@ -365,19 +365,7 @@ async def test_ten_thousand_audited_requests_lose_no_line(
     demo_estate: DemoEstate, tmp_path: Path
 ) -> None:
     settings = secured(demo_estate, tmp_path)
-    roles = {
-        **settings.security.roles,
-        "agent": settings.security.roles["agent"].model_copy(
-            update={
-                "limits": settings.security.roles["agent"].limits.model_copy(
-                    update={"rate": 1e6, "burst": 100000}
-                )
-            }
-        ),
-    }
-    settings = dataclasses.replace(
-        settings, security=settings.security.model_copy(update={"roles": roles})
-    )
+    settings = with_limits(settings, "agent", rate=1e6, burst=100000)
     query = '{ record(source: "crm", entity: "person", key: "C-000001") { key data } }'
     async with gateway(settings) as client:
         headers = {"X-API-Key": await new_key(tmp_path, "agent"), "C360-Purpose": "load test"}
@@ -526,19 +514,7 @@ async def test_rate_limits_shared_through_redis(
 ) -> None:
     redis_server.flush()
     settings = secured(demo_estate, tmp_path, rate_limits=redis_server.url)
-    roles = {
-        **settings.security.roles,
-        "agent": settings.security.roles["agent"].model_copy(
-            update={
-                "limits": settings.security.roles["agent"].limits.model_copy(
-                    update={"rate": 0.5, "burst": 2}
-                )
-            }
-        ),
-    }
-    settings = dataclasses.replace(
-        settings, security=settings.security.model_copy(update={"roles": roles})
-    )
+    settings = with_limits(settings, "agent", rate=0.5, burst=2)
     key = {"X-API-Key": await new_key(tmp_path, "agent")}
     async with gateway(settings) as first, gateway(settings) as second:
         answers = [
