@@ -16,7 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.security.keys import KeyStore
-from gateway.security.principal import ANONYMOUS, Principal
+from gateway.security.principal import Principal
 from gateway.security.ratelimit import RateLimiter
 from gateway.security.settings import SecuritySettings
 from gateway.security.tokens import InvalidToken, TokenVerifier
@@ -168,7 +168,7 @@ class SecurityMiddleware:
             except InvalidToken as exc:
                 return None, f"invalid token: {exc}"
         if self.settings.anonymous_role:
-            return ANONYMOUS.__class__("anonymous", "anonymous", self.settings.anonymous_role), ""
+            return Principal("anonymous", "anonymous", self.settings.anonymous_role), ""
         return None, "credentials required: X-API-Key or Authorization: Bearer"
 
 
