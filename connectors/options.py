@@ -96,12 +96,16 @@ class Parent(_Strict):
     fetched for a person with ``by=customer_no`` and the person's key, and its field
     ``customer_ref`` holds that key. ``source`` names another source's entity (a dealer's
     service visits, exported to a file, belong to the dealer system's vehicles).
+    ``shortcut_by`` names a look-up by the key of the parent's own parent (order lines by the
+    customer's account number): the records are then fetched with the parent's siblings, one
+    tier earlier, instead of after the parents arrive.
     """
 
     entity: Identifier
     by: Identifier
     ref: Identifier
     source: Identifier | None = None
+    shortcut_by: Identifier | None = None
 
 
 class EntityConfig(_Strict):

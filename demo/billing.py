@@ -32,6 +32,8 @@ CREATE INDEX accounts_email ON accounts (email);
 CREATE INDEX accounts_phone ON accounts (phone);
 CREATE INDEX orders_account ON orders (account_no);
 CREATE INDEX lines_order ON order_lines (order_id);
+CREATE VIEW order_lines_by_account AS
+  SELECT l.*, o.account_no FROM order_lines l JOIN orders o ON o.order_id = l.order_id;
 CREATE INDEX invoices_account ON invoices (account_no);
 CREATE INDEX payments_invoice ON payments (invoice_no);
 """

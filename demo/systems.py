@@ -104,6 +104,7 @@ def write_service_desk(path: Path, people: list[Person], rng: random.Random, tru
                     {
                         "NoteId": f"{case_id}-N{k + 1}",
                         "CaseId": case_id,
+                        "ContactId": key,  # denormalised: the desk lists a contact's notes
                         "Author": rng.choice(AGENTS),
                         "Body": rng.choice(NOTE_BODIES),
                         "Created": stamp(opened + timedelta(hours=k * 6 + 1)),
@@ -127,7 +128,7 @@ def write_service_desk(path: Path, people: list[Person], rng: random.Random, tru
             "Note": {
                 "key": "NoteId",
                 "plural": "Notes",
-                "lookups": {"CaseId": "exact"},
+                "lookups": {"CaseId": "exact", "ContactId": "exact"},
                 "records": notes,
             },
         },

@@ -189,6 +189,11 @@ def _check_references(
                 report.add((*at, "by"), f"{entity_name} cannot be looked up by {parent.by!r}")
             if parent.ref not in entity.fields:
                 report.add((*at, "ref"), f"{parent.ref!r} is not one of {entity_name}'s fields")
+            if parent.shortcut_by is not None and parent.shortcut_by not in entity.lookups():
+                report.add(
+                    (*at, "shortcut_by"),
+                    f"{entity_name} cannot be looked up by {parent.shortcut_by!r}",
+                )
     for i, fuzzy in enumerate(document.identity.fuzzy):
         at = ("identity", "fuzzy", i)
         owner = sources.get(fuzzy.source)

@@ -38,6 +38,24 @@ class Prefetcher:
     def linked(self, record: Record) -> None:
         """Called for every record identity resolution links."""
         self._children_of([record])
+        for grandchild in self.relations.shortcuts_from(record.source, record.entity):
+            if grandchild.child_entity in self.wanted and grandchild.shortcut_by:
+                task = asyncio.create_task(
+                    self._shortcut(
+                        grandchild.child_source,
+                        grandchild.child_entity,
+                        grandchild.shortcut_by,
+                        record.key,
+                    )
+                )
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+    async def _shortcut(self, source: str, entity: str, by: str, key: str) -> None:
+        try:
+            await self.fetcher.fetch(source, entity, by, [key])
+        except SourceError as exc:
+            self.failed.setdefault(source, exc)
 
     def _children_of(self, parents: list[Record]) -> None:
         for relation in self.relations.all:

@@ -30,6 +30,7 @@ class Relation:
     parent_entity: str
     by: str
     ref: str
+    shortcut_by: str | None = None
 
 
 class Relations:
@@ -55,6 +56,7 @@ class Relations:
                             parent.entity,
                             parent.by,
                             parent.ref,
+                            parent.shortcut_by,
                         )
                     )
         return cls(found)
@@ -65,6 +67,24 @@ class Relations:
             (r.child_source, r.child_entity): (r.parent_source, r.parent_entity, r.ref)
             for r in self.all
         }
+
+    def parent_of(self, relation: Relation) -> Relation | None:
+        """The relation that makes ``relation``'s parent a child in turn (orders of a person)."""
+        parent = (relation.parent_source, relation.parent_entity)
+        return next((r for r in self.all if (r.child_source, r.child_entity) == parent), None)
+
+    def shortcuts_from(self, source: str, entity: str) -> list[Relation]:
+        """The grandchild relations reachable from a record of ``(source, entity)`` by its own
+        key (``shortcut_by``)."""
+        found = []
+        for relation in self.all:
+            parent = self.parent_of(relation) if relation.shortcut_by else None
+            if parent is not None and (parent.parent_source, parent.parent_entity) == (
+                source,
+                entity,
+            ):
+                found.append(relation)
+        return found
 
     def serves(self, entity: str) -> bool:
         return any(r.child_entity == entity for r in self.all)
@@ -79,6 +99,8 @@ class Relations:
     ) -> list[Record]:
         """The ``entity`` records that belong to any of ``parents``, in source order."""
         keys: dict[tuple[str, str], list[str]] = {}
+        parents = list(parents)
+        parents_by_key = {record.key: record for record in parents}
         for record in parents:
             keys.setdefault((record.source, record.entity), []).append(record.key)
         asks = [
@@ -89,6 +111,31 @@ class Relations:
         ]
 
         async def ask(relation: Relation, values: list[str]) -> list[list[Record]]:
+            parent = self.parent_of(relation) if relation.shortcut_by else None
+            if parent is not None and relation.shortcut_by:
+                # by the grandparent's key, as the prefetch already asked; then keep the
+                # children of these parents
+                wanted = set(values)
+                grand = list(
+                    dict.fromkeys(
+                        str(p.data[parent.ref])
+                        for p in parents_by_key.values()
+                        if p.key in wanted and p.data.get(parent.ref) is not None
+                    )
+                )
+                try:
+                    found = await fetcher.fetch(
+                        relation.child_source,
+                        relation.child_entity,
+                        relation.shortcut_by,
+                        grand,
+                        max_age,
+                    )
+                except SourceError as exc:
+                    if failed is not None:
+                        failed.setdefault(relation.child_source, exc)
+                    return []
+                return [[r for r in rs if str(r.data.get(relation.ref)) in wanted] for rs in found]
             try:
                 return await fetcher.fetch(
                     relation.child_source, relation.child_entity, relation.by, values, max_age

@@ -99,6 +99,10 @@ async def test_one_query_returns_all_five_systems(
         else:
             assert count == 1, (source, entity, by, count)
     assert calls[("billing", "order", "customer_no")] == 1
+    # lines and notes come by the customer's own key, with the orders and cases (shortcut_by)
+    assert ("billing", "order_line", "customer_no") in calls
+    assert ("billing", "order_line", "order_no") not in calls
+    assert ("service_desk", "ticket_note", "ticket_no") not in calls
     assert calls[("service_desk", "ticket", "contact_no")] == 1
     assert calls[("dealer", "vehicle", "owner_no")] == 1
 
