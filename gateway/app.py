@@ -179,6 +179,11 @@ def create_app(settings: Settings) -> Starlette:
     app.add_middleware(RequestIdMiddleware)
     if limiter is not None:
         app.add_middleware(
-            SecurityMiddleware, settings=security, keys=keys, tokens=tokens, limiter=limiter
+            SecurityMiddleware,
+            settings=security,
+            keys=keys,
+            tokens=tokens,
+            limiter=limiter,
+            ide=settings.server.graphiql,
         )
     return app

@@ -57,7 +57,9 @@ class SecurityMiddleware:
         keys: KeyStore | None,
         tokens: TokenVerifier | None,
         limiter: RateLimiter,
+        ide: bool = True,
     ) -> None:
+        self.ide = ide
         self.app, self.settings, self.keys, self.tokens = app, settings, keys, tokens
         self.limiter = limiter
 
@@ -86,7 +88,12 @@ class SecurityMiddleware:
                 f"the request body may hold at most {self.settings.max_body_bytes} bytes",
             )
             return
-        if scope["method"] == "GET" and b"text/html" in headers.get("accept", b""):
+        if (
+            self.ide
+            and scope["method"] == "GET"
+            and b"text/html" in headers.get("accept", b"")
+            and not scope.get("query_string")
+        ):
             await self.app(scope, receive, send)  # the GraphiQL page itself holds no data
             return
         principal, failure = await self._principal(headers)

@@ -524,3 +524,13 @@ async def test_rate_limits_shared_through_redis(
         ]
     assert [a.status_code for a in answers] == [200, 200, 429]  # one bucket for both gateways
     assert int(answers[2].headers["retry-after"]) >= 1
+
+
+async def test_the_graphiql_page_is_open_but_a_get_query_is_not(secure: tuple[httpx.AsyncClient, Path]) -> None:
+    client, _ = secure
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    query = await client.get("/graphql", params={"query": "{ sources { name } }"},
+                             headers={"accept": "text/html"})
+    plain = await client.get("/graphql", params={"query": "{ sources { name } }"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert query.status_code == 401 and plain.status_code == 401
