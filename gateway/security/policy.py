@@ -55,10 +55,14 @@ LIST_DEFAULT = 20
 
 
 def permitted(policy: RolePolicy, type_name: str, field: str) -> bool:
+    """Deny wins; mutations (administrative) need an allow pattern naming ``Mutation``."""
     name = f"{type_name}.{field}"
     if any(fnmatch.fnmatchcase(name, p) for p in policy.deny):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in policy.allow)
+    allow = policy.allow
+    if type_name == "Mutation":
+        allow = [p for p in allow if p.startswith("Mutation.")]
+    return any(fnmatch.fnmatchcase(name, p) for p in allow)
 
 
 def mask(kind: str, value: Any) -> Any:

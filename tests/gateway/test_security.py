@@ -526,11 +526,35 @@ async def test_rate_limits_shared_through_redis(
     assert int(answers[2].headers["retry-after"]) >= 1
 
 
-async def test_the_graphiql_page_is_open_but_a_get_query_is_not(secure: tuple[httpx.AsyncClient, Path]) -> None:
+async def test_the_graphiql_page_is_open_but_a_get_query_is_not(
+    secure: tuple[httpx.AsyncClient, Path],
+) -> None:
     client, _ = secure
     page = await client.get("/graphql", headers={"accept": "text/html"})
-    query = await client.get("/graphql", params={"query": "{ sources { name } }"},
-                             headers={"accept": "text/html"})
+    query = await client.get(
+        "/graphql", params={"query": "{ sources { name } }"}, headers={"accept": "text/html"}
+    )
     plain = await client.get("/graphql", params={"query": "{ sources { name } }"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     assert query.status_code == 401 and plain.status_code == 401
+
+
+async def test_mutations_need_an_explicit_allow(demo_estate: DemoEstate, tmp_path: Path) -> None:
+    settings = secured(demo_estate, tmp_path)
+    admin = settings.security.roles["agent"].model_copy(
+        update={"allow": ["*", "Mutation.invalidate"]}
+    )
+    roles = {**settings.security.roles, "admin": admin}
+    settings = dataclasses.replace(
+        settings, security=settings.security.model_copy(update={"roles": roles})
+    )
+    mutation = (
+        'mutation { invalidate(source: "crm", entity: "person", keys: ["C-000001"]) { keys } }'
+    )
+    async with gateway(settings) as client:
+        agent = await ask(client, mutation, {"X-API-Key": await new_key(tmp_path, "agent")})
+        allowed = await ask(client, mutation, {"X-API-Key": await new_key(tmp_path, "admin")})
+    assert (
+        agent.status_code == 403 and agent.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    )
+    assert allowed.json()["data"]["invalidate"]["keys"] == 1
