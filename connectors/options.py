@@ -17,11 +17,13 @@ __all__ = [
     "CachePolicy",
     "Duration",
     "EntityConfig",
+    "HttpSourceConfig",
     "Identifier",
     "Parent",
     "Problem",
     "ResiliencePolicy",
     "SourceConfig",
+    "http_url",
     "parse_duration",
 ]
 
@@ -87,6 +89,16 @@ class ResiliencePolicy(_Strict):
     failures: int = Field(default=5, ge=1)
     window: Duration = 30.0
     cooldown: Duration = 15.0
+
+
+def http_url(value: str) -> str:
+    """A source's address: an absolute http(s) URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
 
 
 class Parent(_Strict):
@@ -159,3 +171,10 @@ class SourceConfig(_Strict):
     def cache_policy(self, entity: str) -> CachePolicy:
         own = self.entities[entity].cache if entity in self.entities else None
         return own if own is not None else self.cache
+
+
+class HttpSourceConfig(SourceConfig):
+    """Keys of the sources that speak HTTP (REST, SOAP)."""
+
+    headers: dict[str, str] = Field(default_factory=dict)
+    max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)

@@ -24,14 +24,20 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field, field_validator
 
 from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
 from connectors.base import EntitySpec, Record, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
-from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+from connectors.options import (
+    EntityConfig,
+    HttpSourceConfig,
+    Identifier,
+    Problem,
+    SourceConfig,
+    http_url,
+)
 
 __all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
 
@@ -60,20 +66,12 @@ class RestEntityConfig(EntityConfig):
                 yield (section, by), template, "value"
 
 
-class RestConfig(SourceConfig):
+class RestConfig(HttpSourceConfig):
     base_url: str
-    headers: dict[str, str] = Field(default_factory=dict)
     health_path: str = "/"
-    max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     entities: dict[Identifier, RestEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        url = httpx.URL(value)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _base_url = field_validator("base_url")(http_url)
 
     def problems(self) -> Iterator[Problem]:
         for name, entity in self.entities.items():

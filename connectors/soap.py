@@ -33,14 +33,20 @@ from xml.sax.saxutils import escape
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._http import HttpConnector
 from connectors._mapping import build_record
 from connectors.base import EntitySpec, Record, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
-from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+from connectors.options import (
+    EntityConfig,
+    HttpSourceConfig,
+    Identifier,
+    Problem,
+    SourceConfig,
+    http_url,
+)
 
 __all__ = ["SoapConfig", "SoapConnector", "SoapEntityConfig", "SoapOperation", "envelope"]
 
@@ -65,20 +71,12 @@ class SoapEntityConfig(EntityConfig):
         return frozenset(self.operations) - {"key"}
 
 
-class SoapConfig(SourceConfig):
+class SoapConfig(HttpSourceConfig):
     url: str
     namespace: str = Field(min_length=1)
-    headers: dict[str, str] = Field(default_factory=dict)
-    max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     entities: dict[Identifier, SoapEntityConfig] = Field(min_length=1)  # type: ignore[assignment]
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        url = httpx.URL(value)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _url = field_validator("url")(http_url)
 
     def problems(self) -> Iterator[Problem]:
         for name, entity in self.entities.items():

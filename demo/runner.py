@@ -9,14 +9,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from demo.estate import DEFAULT_CUSTOMERS, DEFAULT_SEED, generate, is_generated
 from demo.services.systems import DEFAULT_DEALER_KEY
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 DEMO_CONFIG = Path(__file__).with_name("c360.yaml")
 SERVED = ("crm", "service_desk", "dealer")
@@ -132,3 +137,20 @@ def stop_services(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def served_demo(
+    options: DemoOptions, environ: Mapping[str, str]
+) -> Iterator[tuple[Path, Settings]]:
+    """The estate prepared and its systems served: yields the estate's folder and the settings
+    of demo/c360.yaml over them; the systems stop when the block ends."""
+    from gateway.config import load_settings
+
+    data = prepare_estate(options)
+    ports = service_ports(options)
+    processes = start_services(data, ports, options.latency, options.fail_rate)
+    try:
+        yield data, load_settings(DEMO_CONFIG, environ={**environ, **demo_environment(data, ports)})
+    finally:
+        stop_services(processes)

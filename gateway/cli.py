@@ -147,15 +147,7 @@ def _serve(
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from demo.runner import (
-        DEMO_CONFIG,
-        DemoOptions,
-        demo_environment,
-        prepare_estate,
-        service_ports,
-        start_services,
-        stop_services,
-    )
+    from demo.runner import DemoOptions, prepare_estate, served_demo
 
     if args.customers is not None and not 1 <= args.customers <= 1_000_000:
         print("c360 demo: --customers must be between 1 and 1,000,000", file=sys.stderr)
@@ -169,25 +161,19 @@ def _demo(args: argparse.Namespace) -> int:
         args.latency,
         args.fail_rate,
     )
-    data = prepare_estate(options)
     if args.generate_only:
+        prepare_estate(options)
         return 0
-    ports = service_ports(options)
-    environment = demo_environment(data, ports)
     # uvicorn re-raises the signal that stopped it: make SIGTERM an exception, so that the
     # served systems are stopped below instead of being left behind
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    processes = start_services(data, ports, args.latency, args.fail_rate)
     try:
-        try:
-            settings = load_settings(DEMO_CONFIG, environ={**os.environ, **environment})
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        print(f"c360 demo: GraphiQL at http://{args.host}:{args.port}/graphql")
-        return _serve(settings, args.host, args.port, args.log_level)
-    finally:
-        stop_services(processes)
+        with served_demo(options, os.environ) as (_, settings):
+            print(f"c360 demo: GraphiQL at http://{args.host}:{args.port}/graphql")
+            return _serve(settings, args.host, args.port, args.log_level)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -239,31 +225,15 @@ def _eval_identity(args: argparse.Namespace) -> int:
     from demo.estate import is_generated
     from demo.evaluation import evaluate, load_truth
     from demo.households import households
-    from demo.runner import (
-        DEMO_CONFIG,
-        DemoOptions,
-        demo_environment,
-        prepare_estate,
-        service_ports,
-        start_services,
-        stop_services,
-    )
+    from demo.runner import DemoOptions, served_demo
 
     options = DemoOptions(args.data, args.customers, services_port=args.services_port)
-    data = prepare_estate(options)
-    info = is_generated(data)
-    assert info is not None
-    ports = service_ports(options)
-    processes = start_services(data, ports, "0", 0.0)
-    try:
-        settings = load_settings(
-            DEMO_CONFIG, environ={**os.environ, **demo_environment(data, ports)}
-        )
+    with served_demo(options, os.environ) as (data, settings):
+        info = is_generated(data)
+        assert info is not None
         truth = load_truth(data / "ground_truth.jsonl")
         pairs = households(info.customers, info.seed)
         report = asyncio.run(evaluate(settings, truth, pairs, args.sample, args.seed))
-    finally:
-        stop_services(processes)
     print(f"estate: {info.customers:,} customers, seed {info.seed}, in {data}")
     for line in report.lines():
         print(line)

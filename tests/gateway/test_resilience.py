@@ -15,6 +15,7 @@ from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from demo.services.systems import service_desk as desk_app
 from gateway.config import Settings
+from tests.schema.test_customer import billing_orders
 from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway, graphql
 from tests.support.servers import free_port, serve
@@ -32,23 +33,28 @@ def with_source(settings: Settings, name: str, **config: Any) -> Settings:
     )
 
 
-def a_customer_of_the_service_desk(demo: DemoEstate) -> str:
+def a_person_of_the_service_desk(demo: DemoEstate) -> dict[str, Any]:
     for line in (demo.folder / "ground_truth.jsonl").read_text().splitlines():
-        person = json.loads(line)
+        person: dict[str, Any] = json.loads(line)
         if {"crm", "service_desk", "billing", "loyalty"} <= set(person):
-            return str(person["crm"][0])
+            return person
     raise AssertionError("no such person")
+
+
+def a_customer_of_the_service_desk(demo: DemoEstate) -> str:
+    return str(a_person_of_the_service_desk(demo)["crm"][0])
 
 
 async def test_a_stopped_system_costs_only_its_fields(demo_estate: DemoEstate) -> None:
     dead = f"http://127.0.0.1:{free_port()}/soap"
     settings = with_source(demo_estate.settings, "service_desk", url=dead)
+    person = a_person_of_the_service_desk(demo_estate)
     async with gateway(settings) as client:
-        body = await graphql(client, WHOLE, key=a_customer_of_the_service_desk(demo_estate))
+        body = await graphql(client, WHOLE, key=person["crm"][0])
     customer = body["data"]["customer"]
     assert customer["tickets"] is None  # served by the service desk alone
     assert customer["name"]["full"] and customer["email"] and customer["loyalty"]["tier"]
-    assert customer["orders"]["totalCount"] >= 0
+    assert customer["orders"]["totalCount"] == billing_orders(demo_estate, person["billing"])
     [error] = body["errors"]
     assert error["extensions"] == {"code": "SOURCE_UNAVAILABLE", "source": "service_desk"}
     assert body["extensions"]["sources"]["service_desk"]["status"] == "source_unavailable"
