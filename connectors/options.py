@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -178,3 +178,5 @@ class HttpSourceConfig(SourceConfig):
 
     headers: dict[str, str] = Field(default_factory=dict)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # aiohttp costs a fraction of httpx's CPU per call; httpx for its proxy/TLS options
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"

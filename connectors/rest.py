@@ -1,4 +1,4 @@
-"""``kind: rest`` — a JSON-over-HTTP system, read with one shared ``httpx.AsyncClient``.
+"""``kind: rest`` — a JSON-over-HTTP system, read through one shared HTTP transport.
 
 Per entity, path templates say how to read it::
 
@@ -94,7 +94,7 @@ def escape(value: str) -> str:
 
 
 class RestConnector(HttpConnector):
-    """Reads a REST/JSON system through an injected ``httpx.AsyncClient``."""
+    """Reads a REST/JSON system through an injected HTTP transport."""
 
     config_model = RestConfig
     config: RestConfig

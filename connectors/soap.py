@@ -1,4 +1,4 @@
-"""``kind: soap`` — a SOAP 1.1 / XML service, over the shared ``httpx.AsyncClient``.
+"""``kind: soap`` — a SOAP 1.1 / XML service, over the shared HTTP transport.
 
 Requests are envelopes built from the config (every value XML-escaped); answers are parsed
 with defusedxml, which refuses DTDs and entity expansion (no "billion laughs"), and within a
@@ -112,7 +112,7 @@ def _xml_safe(value: str) -> str:
 
 
 class SoapConnector(HttpConnector):
-    """Reads a SOAP 1.1 service through an injected ``httpx.AsyncClient``."""
+    """Reads a SOAP 1.1 service through an injected HTTP transport."""
 
     config_model = SoapConfig
     config: SoapConfig

@@ -127,6 +127,7 @@ async def test_headers_dotted_fields_and_envelopes() -> None:
         {
             "kind": "rest",
             "base_url": "http://crm.test/api",
+            "http_client": "httpx",  # respx mocks httpx
             "headers": {"X-Api-Key": "k1"},
             "entities": {
                 "person": {
