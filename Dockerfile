@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin c360
 WORKDIR /opt/c360
 COPY pyproject.toml README.md ./
+COPY model ./model
 COPY gateway ./gateway
 COPY connectors ./connectors
 COPY schema ./schema

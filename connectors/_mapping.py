@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time
 from typing import Any
 
-from connectors.base import EntitySpec, Record
+from connectors.base import EntitySpec
+from model.records import Record
+from model.timestamps import parse_timestamp
 
 logger = logging.getLogger("c360.connectors")
 
@@ -32,36 +33,6 @@ def dotted(document: Any, path: str) -> Any:
 def flat(row: Any, column: str) -> Any:
     """The value of one column of a flat row."""
     return row.get(column)
-
-
-def parse_timestamp(value: Any, layout: str | None = None) -> datetime | None:
-    """A record's update time from the forms legacy systems use; None when it cannot be read.
-
-    Accepts datetimes, dates, ISO 8601 strings (``Z`` included) and Unix epoch seconds or
-    milliseconds; with ``layout``, strings are read with ``strptime``. A naive time is UTC.
-    """
-    parsed: datetime | None
-    if layout is not None and isinstance(value, str):
-        try:
-            parsed = datetime.strptime(value.strip(), layout)
-        except ValueError:
-            return None
-    elif isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        parsed = datetime.combine(value, time())
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    elif isinstance(value, str) and value.strip():
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def build_record(source: str, spec: EntitySpec, raw: Any, get: Getter = flat) -> Record | None:

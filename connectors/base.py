@@ -11,31 +11,15 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from connectors.errors import UnsupportedLookup
 from connectors.options import SourceConfig
+from model.records import Record
 
 __all__ = ["Connector", "EntitySpec", "Record", "SourceHealth"]
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One record of one source, its data already mapped to canonical field names.
-
-    ``source_fields`` names, for each canonical field, the source's own field it came from;
-    ``updated_at`` is the record's last-update time where the system keeps one.
-    """
-
-    source: str
-    entity: str
-    key: str
-    data: Mapping[str, Any]
-    source_fields: Mapping[str, str]
-    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

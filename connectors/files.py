@@ -41,10 +41,11 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from connectors._exports import ColumnSpan, ParsedExport, parse_csv, parse_fixed_width, parse_span
 from connectors._mapping import build_record
-from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.base import Connector, EntitySpec, SourceHealth
 from connectors.errors import SourceMisconfigured, SourceUnavailable
 from connectors.matching import Lookup, LookupSpec, match_key
 from connectors.options import Duration, EntityConfig, Identifier, Problem, SourceConfig
+from model.records import Record
 
 __all__ = [
     "CsvConfig",

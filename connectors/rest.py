@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 
 from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
-from connectors.base import EntitySpec, Record, SourceHealth
+from connectors.base import EntitySpec, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
 from connectors.options import (
     EntityConfig,
@@ -38,6 +38,7 @@ from connectors.options import (
     SourceConfig,
     http_url,
 )
+from model.records import Record
 
 __all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._http import HttpConnector
 from connectors._mapping import build_record
-from connectors.base import EntitySpec, Record, SourceHealth
+from connectors.base import EntitySpec, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
 from connectors.options import (
     EntityConfig,
@@ -47,6 +47,7 @@ from connectors.options import (
     SourceConfig,
     http_url,
 )
+from model.records import Record
 
 __all__ = ["SoapConfig", "SoapConnector", "SoapEntityConfig", "SoapOperation", "envelope"]
 

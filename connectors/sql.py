@@ -33,7 +33,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors._mapping import build_record
-from connectors.base import Connector, EntitySpec, Record, SourceHealth
+from connectors.base import Connector, EntitySpec, SourceHealth
 from connectors.errors import (
     SourceBadResponse,
     SourceError,
@@ -44,6 +44,7 @@ from connectors.errors import (
 )
 from connectors.matching import Lookup, LookupSpec, match_key, phone_variants
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+from model.records import Record
 
 __all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig"]
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from connectors._mapping import parse_timestamp
-from connectors.base import Record
 from gateway.metrics import CACHE_EVENTS
-from schema.records import jsonable
+from model.jsonable import jsonable
+from model.records import Record
+from model.timestamps import parse_timestamp
 
 __all__ = [
     "FORMAT",

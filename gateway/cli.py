@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from demo.estate import DEFAULT_CUSTOMERS, DEFAULT_SEED
 from gateway.config import ConfigError, Settings, load_settings
 
 __all__ = ["main"]
@@ -44,8 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path(os.environ.get("C360_DEMO_DATA", ".c360-demo")),
         help="the estate's folder (.c360-demo)",
     )
-    demo.add_argument("--customers", type=int, help=f"estate size (default {DEFAULT_CUSTOMERS:,})")
-    demo.add_argument("--seed", type=int, help=f"generator seed (default {DEFAULT_SEED})")
+    # the demo's defaults live in demo.estate, imported only when the demo runs
+    demo.add_argument(
+        "--customers",
+        type=int,
+        help="estate size (default: the existing estate's, else the demo's)",
+    )
+    demo.add_argument(
+        "--seed", type=int, help="generator seed (default: the existing estate's, else the demo's)"
+    )
     demo.add_argument("--regenerate", action="store_true", help="write the estate anew")
     demo.add_argument("--generate-only", action="store_true", help="generate, then exit")
     demo.add_argument(

@@ -28,7 +28,7 @@ from connectors.registry import UnknownConnectorKind, resolve_kind
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
 from gateway.rules import IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
-from schema.catalogue import CATALOGUE
+from model.catalogue import CATALOGUE
 
 __all__ = [
     "CacheSettings",

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.cache import RecordCache
 from gateway.config import Settings
@@ -22,6 +21,7 @@ from gateway.security.principal import Principal
 from gateway.security.settings import RolePolicy
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
+from model.records import Record
 
 __all__ = ["GatewayContext"]
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from connectors._mapping import parse_timestamp
-from connectors.base import Record
 from gateway.identity import Identity
 from gateway.names import name_of, normalize_name
 from gateway.security.scope import in_scope
 from gateway.survivorship import Candidate, Choice, pick
+from model.records import Record
+from model.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext

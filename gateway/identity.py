@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from connectors.matching import match_key, normalize_email, normalize_phone
 from connectors.tracing import span
@@ -29,6 +28,7 @@ from gateway.loaders import Fetcher
 from gateway.names import PersonName, name_of, name_similarity
 from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
 from gateway.sources import SourceSet
+from model.records import Record
 
 __all__ = ["Identity", "IdentityResolver", "Link", "Match", "Seed"]
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 from strawberry.dataloader import DataLoader
 
-from connectors.base import Connector, Record
+from connectors.base import Connector
 from connectors.errors import SourceError
 from connectors.options import CachePolicy
 from connectors.tracing import span
@@ -31,6 +31,7 @@ from gateway.metrics import BACKEND_CALLS, BACKEND_SECONDS, CACHE_EVENTS
 from gateway.resilience import SourceGuard
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
+from model.records import Record
 
 __all__ = ["FetchInfo", "Fetcher", "LoaderKey"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
+from model.records import Record
 
 __all__ = ["Prefetcher"]
 

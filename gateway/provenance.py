@@ -1,7 +1,7 @@
 """Per-field source provenance: which system said this value, which record, which field, when
 it was fetched, whether from cache and how old, which rule chose it, and which systems disagree.
 
-Every record-backed object of the schema keeps its :class:`~connectors.base.Record` (and every
+Every record-backed object of the schema keeps its :class:`~model.records.Record` (and every
 settled attribute its survivorship :class:`~gateway.survivorship.Choice`); a provenance entry is
 built from those only when asked for, so recording costs nothing beyond keeping references.
 """
@@ -9,16 +9,15 @@ built from those only when asked for, so recording costs nothing beyond keeping 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import Record
 from gateway.loaders import FetchInfo
 from gateway.survivorship import Choice
-from schema.records import jsonable
+from model.jsonable import jsonable
+from model.records import Record
+from model.timestamps import age_seconds, iso_utc
 
 __all__ = ["Conflict", "Provenance", "derived", "from_choice", "from_record"]
 
@@ -55,7 +54,7 @@ class Provenance:
     def age(self, now: float | None = None) -> float | None:
         if self.fetched_at is None:
             return None
-        return round(max(0.0, (time.time() if now is None else now) - self.fetched_at), 1)
+        return age_seconds(self.fetched_at, time.time() if now is None else now)
 
     def as_json(self, now: float | None = None) -> dict[str, Any]:
         """The wire form of an entry of ``extensions.provenance``."""
@@ -70,11 +69,7 @@ class Provenance:
         if self.field is not None:
             out["field"] = self.field
         if self.fetched_at is not None:
-            out["fetchedAt"] = (
-                datetime.fromtimestamp(self.fetched_at, UTC)
-                .isoformat(timespec="seconds")
-                .replace("+00:00", "Z")
-            )
+            out["fetchedAt"] = iso_utc(self.fetched_at)
             out["ageSeconds"] = self.age(now)
         out["cache"] = self.cache or "miss"
         if self.rule is not None:
@@ -84,13 +79,6 @@ class Provenance:
 
 
 Infos = dict[tuple[str, str, str], FetchInfo]
-
-
-@functools.lru_cache(maxsize=4096)
-def _stamp(fetched_at: float) -> str:
-    return (
-        datetime.fromtimestamp(fetched_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
 
 
 def from_record(record: Record, canonical: str | None, infos: Infos) -> Provenance:

@@ -22,9 +22,9 @@ from graphql.language import OperationDefinitionNode
 from strawberry.directive import DirectiveLocation
 from strawberry.extensions import SchemaExtension
 
-from connectors.base import Record
 from gateway.provenance import Provenance, derived, from_choice, from_record
 from gateway.security.policy import mask
+from model.records import Record
 
 __all__ = ["PROVENANCE", "ProvenanceExtension", "describe", "provenance_directive"]
 

@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.loaders import Fetcher
+from model.records import Record
 
 __all__ = ["Relation", "Relations"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.identity import Identity, Seed
 from gateway.names import name_of, normalize_name
+from model.records import Record
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import Record
 from gateway.rules import RuleName
+from model.records import Record
 
 __all__ = ["Candidate", "Choice", "pick"]
 

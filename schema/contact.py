@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from connectors.base import Record
 from gateway.customer import AddressValue
 from gateway.names import PersonName as NameValue
 from gateway.survivorship import Choice
+from model.records import Record
 from schema.identity import SourceRef
 
 __all__ = ["Address", "ContactPoint", "PersonName"]

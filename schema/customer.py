@@ -9,11 +9,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from connectors.base import Record
 from connectors.errors import SourceError
 from gateway.customer import CustomerView
 from gateway.provenance import Provenance, derived, from_choice, from_record
 from gateway.rules import ATTRIBUTES
+from model.records import Record
+from schema.arguments import max_age_seconds
 from schema.commerce import Order
 from schema.contact import Address, ContactPoint, PersonName
 from schema.dealer import Dealer, Vehicle
@@ -106,7 +107,7 @@ class Customer:
     async def orders(
         self, first: int | None = 20, after: str | None = None, max_age: int | None = None
     ) -> Connection[Order] | None:
-        records = await self.view.related_or_none("order", max_age=_age(max_age))
+        records = await self.view.related_or_none("order", max_age=max_age_seconds(max_age))
         if records is None:
             return None
         orders = [Order.of(r, self.view) for r in records]
@@ -117,7 +118,7 @@ class Customer:
     async def tickets(
         self, status: TicketStatus | None = None, max_age: int | None = None
     ) -> list[Ticket] | None:
-        records = await self.view.related_or_none("ticket", max_age=_age(max_age))
+        records = await self.view.related_or_none("ticket", max_age=max_age_seconds(max_age))
         if records is None:
             return None
         tickets = [Ticket.of(r, self.view) for r in records]
@@ -127,20 +128,20 @@ class Customer:
 
     @strawberry.field(description="The loyalty membership updated last, if any.")
     async def loyalty(self, max_age: int | None = None) -> Loyalty | None:
-        records = await self.view.related("loyalty", max_age=_age(max_age))
+        records = await self.view.related("loyalty", max_age=max_age_seconds(max_age))
         latest = _latest(records)
         return Loyalty.of(latest) if latest else None
 
     @strawberry.field(description="Marketing consents per channel, from every membership.")
     async def consents(self, max_age: int | None = None) -> list[Consent] | None:
-        records = await self.view.related_or_none("loyalty", max_age=_age(max_age))
+        records = await self.view.related_or_none("loyalty", max_age=max_age_seconds(max_age))
         if records is None:
             return None
         return [c for r in records for c in consents_of(r)]
 
     @strawberry.field(description="Vehicles the customer owns.")
     async def vehicles(self, max_age: int | None = None) -> list[Vehicle] | None:
-        records = await self.view.related_or_none("vehicle", max_age=_age(max_age))
+        records = await self.view.related_or_none("vehicle", max_age=max_age_seconds(max_age))
         return None if records is None else [Vehicle.of(r, self.view) for r in records]
 
     @strawberry.field(description="The dealers that serve the customer or their vehicles.")
@@ -162,17 +163,6 @@ class Customer:
 
 
 _SHOWN = ("name", "email", "phone", "address", "birthDate")
-
-MAX_AGE_HELP = (
-    "Refuse cached answers older than this many seconds (0: read the systems live), "
-    "e.g. a ticket's status while the loyalty tier may come from cache."
-)
-
-
-def _age(max_age: int | None) -> float | None:
-    if max_age is not None and max_age < 0:
-        raise GraphQLError("maxAge cannot be negative", extensions={"code": "BAD_USER_INPUT"})
-    return None if max_age is None else float(max_age)
 
 
 def _points(view: CustomerView, kind: str) -> list[ContactPoint]:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from connectors.base import Record
 from gateway.customer import CustomerView
+from model.records import Record
 from schema.values import as_date, as_decimal, as_int, as_str
 
 __all__ = ["Dealer", "ServiceVisit", "Vehicle"]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from connectors.base import Record
 from gateway.identity import Identity, Link
 from gateway.provenance import Provenance
+from model.records import Record
 
 __all__ = [
     "ConflictInfo",

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from connectors.base import Record
+from model.records import Record
 from schema.values import as_date, as_int, as_str
 
 __all__ = ["Consent", "ConsentChannel", "Loyalty", "consents_of"]

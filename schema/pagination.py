@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from connectors.base import Record
+from model.records import Record
 
 __all__ = ["Connection", "Edge", "PageInfo", "paginate"]
 

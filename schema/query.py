@@ -15,7 +15,8 @@ from gateway.identity import Seed
 from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
 from gateway.security.scope import visible
-from schema.customer import Customer, _age
+from schema.arguments import max_age_seconds
+from schema.customer import Customer
 from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
 from schema.sources import SourceInfo
@@ -137,7 +138,7 @@ class Query:
         prefetch = Prefetcher(
             context.relations, context.fetcher, wanted_entities(info), context.failed
         )
-        identity = await context.resolver.resolve(seed, _age(max_age), prefetch.linked)
+        identity = await context.resolver.resolve(seed, max_age_seconds(max_age), prefetch.linked)
         if identity is not None:
             for source, failure in identity.failed.items():
                 context.failed.setdefault(source, failure)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Any, cast
+from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from connectors.base import Record
+from model.jsonable import jsonable
+from model.records import Record
 
-__all__ = ["RecordField", "SourceRecord", "jsonable"]
+__all__ = ["RecordField", "SourceRecord"]
 
 
 @strawberry.type(description="One canonical field of a source record.")
@@ -56,20 +54,3 @@ class SourceRecord:
             data=cast(JSON, data),
             record=record,
         )
-
-
-def jsonable(value: Any) -> Any:
-    """A source value as JSON can carry it: exact decimals and times as strings."""
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value))
-    return value

@@ -7,8 +7,8 @@ from enum import Enum
 
 import strawberry
 
-from connectors.base import Record
 from gateway.customer import CustomerView
+from model.records import Record
 from schema.values import as_datetime, as_str
 
 __all__ = ["Ticket", "TicketNote", "TicketStatus", "ticket_status"]

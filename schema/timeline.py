@@ -15,8 +15,8 @@ from typing import Any
 
 import strawberry
 
-from connectors.base import Record
 from gateway.customer import CustomerView
+from model.records import Record
 from schema.identity import SourceRef
 from schema.values import as_date, as_datetime, as_decimal
 

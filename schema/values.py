@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors._mapping import parse_timestamp
+from model.timestamps import parse_timestamp
 
 __all__ = ["as_date", "as_datetime", "as_decimal", "as_int", "as_str"]
 

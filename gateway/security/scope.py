@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import Record
+from model.records import Record
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext

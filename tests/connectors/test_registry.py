@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from connectors import registry
-from connectors.base import Connector, Record
+from connectors.base import Connector
 from connectors.files import CsvConnector
 from connectors.registry import UnknownConnectorKind, resolve_kind
+from model.records import Record
 
 
 class DictConnector(Connector):

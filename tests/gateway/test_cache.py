@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import Record
 from gateway.cache import MemoryStore, RecordCache, RedisStore, answer_key, open_store
+from model.records import Record
 from tests.support.redis import RedisServer
 
 

@@ -8,11 +8,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors._mapping import parse_timestamp
 from connectors.options import CachePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from gateway.cache import MemoryStore, RecordCache
+from model.timestamps import parse_timestamp
 from tests.gateway.test_caching import CRM_RECORD, first_crm_key, with_crm
 from tests.support.demo_estate import DemoEstate
 from tests.support.raw_estate import RawEstate

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.base import Record
 from gateway.survivorship import Candidate, pick
+from model.records import Record
 
 ORDER = ["crm", "billing", "loyalty"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from connectors.base import Record
 from gateway.cache import RecordCache
 from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.relations import Relations
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
+from model.records import Record
 from schema.build import build_schema
 
 
