@@ -1,0 +1,163 @@
+"""The Fellegi-Sunter model: how much each comparison's level says for or against a match.
+
+For every level of every comparison the model holds two probabilities:
+
+- ``m``: how often two records of one person meet that level;
+- ``u``: how often two records of different people do.
+
+A pair's match weight is the prior's weight plus, per comparison, ``log2(m / u)`` of the
+level it meets (the ``null`` level weighs 0: a missing value is no evidence). Where term
+frequencies are known, an exact agreement on a common value ("smith") weighs less and one on
+a rare value more: its ``u`` becomes the value's frequency. The probability of a match is
+``2**w / (1 + 2**w)``. Every score comes as a :class:`Waterfall` whose parts add up to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.linkage.comparisons import Comparison, Prepared, Test
+
+__all__ = [
+    "FORMAT",
+    "ComparisonModel",
+    "LevelParameters",
+    "MatchModel",
+    "Part",
+    "Waterfall",
+    "probability_of",
+    "weight_of",
+]
+
+FORMAT = "c360-identity-model/1"
+
+
+def weight_of(probability: float) -> float:
+    """The match weight (log2 odds) of a probability."""
+    return math.log2(probability / (1 - probability))
+
+
+def probability_of(weight: float) -> float:
+    return 1.0 / (1.0 + math.pow(2.0, -weight))
+
+
+@dataclass(frozen=True, slots=True)
+class LevelParameters:
+    m: float
+    u: float
+
+    @property
+    def weight(self) -> float:
+        return math.log2(self.m / self.u)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonModel:
+    """A comparison with the m and u of each of its levels (``null`` excluded), and the
+    term frequencies of its common values."""
+
+    comparison: Comparison
+    levels: tuple[LevelParameters, ...]
+    term_frequencies: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.levels) != len(self.comparison.levels):
+            raise ValueError(
+                f"{self.comparison.name}: {len(self.levels)} parameters for"
+                f" {len(self.comparison.levels)} levels"
+            )
+
+    def weight(self, level: int, value: str | None = None) -> tuple[float, float]:
+        """(weight, of which term-frequency adjustment) of a level index (0 = null)."""
+        if level == 0:
+            return 0.0, 0.0
+        params = self.levels[level - 1]
+        base = params.weight
+        if value is None or self.comparison.levels[level - 1] != "exact":
+            return base, 0.0
+        frequency = self.term_frequencies.get(value)
+        if frequency is None:
+            return base, 0.0
+        adjustment = math.log2(params.u / frequency)
+        return base + adjustment, adjustment
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One comparison's contribution: the level met and its partial weight."""
+
+    comparison: str
+    level: str
+    weight: float
+    term_frequency: float = 0.0  # the part of ``weight`` due to the value's frequency
+
+
+@dataclass(frozen=True, slots=True)
+class Waterfall:
+    """A score laid out: the prior's weight, then each comparison's part; they add up to
+    :attr:`weight`."""
+
+    prior: float
+    parts: tuple[Part, ...]
+    model_version: str
+
+    @property
+    def weight(self) -> float:
+        return self.prior + sum(part.weight for part in self.parts)
+
+    @property
+    def probability(self) -> float:
+        return probability_of(self.weight)
+
+    def describe(self) -> str:
+        """One line per step, as an auditor reads it."""
+        lines = [f"prior {self.prior:+.2f}"]
+        lines += [f"{p.comparison} {p.level} {p.weight:+.2f}" for p in self.parts]
+        lines.append(f"= {self.weight:+.2f} (probability {self.probability:.4f})")
+        return "; ".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    """Comparisons with their parameters, the prior probability that a candidate pair is one
+    person, and a version that provenance names."""
+
+    comparisons: tuple[ComparisonModel, ...]
+    prior: float
+    version: str
+    trained: Mapping[str, Any] = field(default_factory=dict)
+    _tests: dict[str, list[Test]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.prior < 1:
+            raise ValueError(f"prior {self.prior} must be between 0 and 1")
+        for c in self.comparisons:
+            self._tests[c.comparison.name] = c.comparison.tests()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.comparison.name for c in self.comparisons]
+
+    def prepare(self, data: Mapping[str, Any]) -> tuple[Prepared | None, ...]:
+        """A record's values in comparable form, once per record."""
+        return tuple(c.comparison.prepare(data) for c in self.comparisons)
+
+    def levels(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> list[int]:
+        return [
+            c.comparison.level(x, y, self._tests[c.comparison.name])
+            for c, x, y in zip(self.comparisons, a, b, strict=True)
+        ]
+
+    def score(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> Waterfall:
+        parts = []
+        for c, x, y in zip(self.comparisons, a, b, strict=True):
+            level = c.comparison.level(x, y, self._tests[c.comparison.name])
+            weight, adjustment = c.weight(level, x.value if x is not None else None)
+            parts.append(Part(c.comparison.name, c.comparison.labels[level], weight, adjustment))
+        return Waterfall(weight_of(self.prior), tuple(parts), self.version)
+
+    def level_names(self) -> dict[str, tuple[str, ...]]:
+        return {c.comparison.name: c.comparison.labels for c in self.comparisons}
