@@ -89,12 +89,14 @@ class Connector(abc.ABC):
         if spec is None:
             served = ", ".join(sorted(self._entities)) or "nothing"
             raise UnsupportedLookup(
-                self.name, f"does not serve entity {entity!r} (serves {served})"
+                self.name, f"does not serve entity {entity[:100]!r} (serves {served})", public=True
             )
         if by not in spec.by:
             accepted = ", ".join(sorted(spec.by))
             raise UnsupportedLookup(
-                self.name, f"cannot look up {entity} by {by!r} (accepts {accepted})"
+                self.name,
+                f"cannot look up {entity} by {by[:100]!r} (accepts {accepted})",
+                public=True,
             )
         return spec
 

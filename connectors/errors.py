@@ -11,7 +11,11 @@ the original exception so that nothing of the cause is lost::
      └── UnsupportedLookup           asked what the source cannot answer: an entity or ``by``
                                      it does not serve, a value it cannot be asked (too long)
 
-Each error carries a stable ``code`` that the GraphQL layer puts in ``errors[].extensions``.
+Each error carries a stable ``code`` that the GraphQL layer puts in ``errors[].extensions``, and
+a ``public_message`` that clients see: the source and a fixed summary of the code, never the
+detail (a URL, an identifier, a row of data), unless the connector marked the detail ``public``
+(it only repeats the configuration, as "does not serve entity 'ticket'" does). The detail stays
+in ``str(error)`` for the gateway's log.
 """
 
 from __future__ import annotations
@@ -31,23 +35,33 @@ class SourceError(Exception):
     """A failure of one source system, with the source's name in the message."""
 
     code = "SOURCE_ERROR"
+    summary = "failed"
 
-    def __init__(self, source: str, message: str) -> None:
+    def __init__(self, source: str, message: str, *, public: bool = False) -> None:
         super().__init__(f"{source}: {message}")
         self.source = source
         self.detail = message
+        self.public = public
+
+    @property
+    def public_message(self) -> str:
+        """What a client may read: the source and the kind of failure, no detail."""
+        return f"{self.source}: {self.detail if self.public else self.summary}"
 
 
 class SourceUnavailable(SourceError):
     code = "SOURCE_UNAVAILABLE"
+    summary = "unavailable"
 
 
 class SourceTimeout(SourceUnavailable):
     code = "SOURCE_TIMEOUT"
+    summary = "did not answer in time"
 
 
 class SourceBadResponse(SourceError):
     code = "SOURCE_BAD_RESPONSE"
+    summary = "answered with an error"
 
     def __init__(
         self,
@@ -64,10 +78,12 @@ class SourceBadResponse(SourceError):
 
 class SourceMisconfigured(SourceError):
     code = "SOURCE_MISCONFIGURED"
+    summary = "does not match its configuration"
 
 
 class UnsupportedLookup(SourceError):
     code = "UNSUPPORTED_LOOKUP"
+    summary = "cannot answer this look-up"
 
 
 def snippet(text: str, limit: int = 120) -> str:

@@ -93,11 +93,7 @@ async def readyz(request: Request) -> JSONResponse:
             "critical": critical,
         }
         ready = ready and (health.ok or not critical)
-    body = {
-        "status": "ready" if ready else "not ready",
-        "config": str(state.settings.path),
-        "sources": sources,
-    }
+    body = {"status": "ready" if ready else "not ready", "sources": sources}
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -86,10 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     create = key_commands.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--dealer-id")
-    key_commands.add_parser("list", help="list keys (never their secrets)")
+    create.add_argument("--dealer-id", help="required for a role with row_scope: dealer")
+    listing = key_commands.add_parser("list", help="list keys (never their secrets)")
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id")
+    for command in (create, listing, revoke):
+        # `c360 keys create --config F` as well as `c360 keys --config F create`
+        command.add_argument("--config", default=argparse.SUPPRESS)
 
     args = parser.parse_args(argv)
     if args.command == "keys":
@@ -197,6 +200,14 @@ def _keys(args: argparse.Namespace) -> int:
             f"c360 keys: no role {args.role!r} in {args.config} (roles: {known})", file=sys.stderr
         )
         return 1
+    if args.keys_command == "create" and not args.dealer_id:
+        policy = security.roles[args.role]
+        if policy.row_scope == "dealer":
+            print(
+                f"c360 keys: role {args.role!r} sees only its dealer's customers: give --dealer-id",
+                file=sys.stderr,
+            )
+            return 2
 
     async def run() -> int:
         store = KeyStore.open(security.api_keys.store, settings.base_dir)

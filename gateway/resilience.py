@@ -39,6 +39,7 @@ RETRYABLE_STATUS = {429, 502, 503, 504}
 
 class CircuitOpen(SourceUnavailable):
     code = "CIRCUIT_OPEN"
+    summary = "not asked: its circuit is open after repeated failures"
 
 
 class Breaker:

@@ -1,8 +1,10 @@
 """GraphQL errors that say which source failed, and nothing about the gateway's insides.
 
 A :class:`~connectors.errors.SourceError` raised in a resolver becomes an error entry with
-``extensions: {code, source}``; any other unexpected exception is masked, so that a bug never
-leaks a stack detail or a connection string to a client.
+``extensions: {code, source}`` and the error's ``public_message`` (the source and the kind of
+failure: never the URL, identifier or data row the detail may hold; the detail is logged at
+debug level); any other unexpected exception is masked, so that a bug never leaks a stack
+detail or a connection string to a client.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ class SourceErrors(SchemaExtension):
         for source, exc in sorted(failed.items()):
             if source not in named:
                 errors.append(
-                    GraphQLError(str(exc), extensions={"code": exc.code, "source": source})
+                    GraphQLError(
+                        exc.public_message, extensions={"code": exc.code, "source": source}
+                    )
                 )
         result.errors = errors or None
 
@@ -74,7 +78,13 @@ def _translate(error: GraphQLError) -> GraphQLError:
     if isinstance(cause, SourceError):
         extensions = {**(error.extensions or {}), "code": cause.code, "source": cause.source}
         return GraphQLError(
-            str(cause), error.nodes, error.source, error.positions, error.path, cause, extensions
+            cause.public_message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            cause,
+            extensions,
         )
     logger.error("unexpected error at %s", error.path, exc_info=cause)
     return GraphQLError(

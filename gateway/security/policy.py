@@ -2,7 +2,7 @@
 masks, and the list of personal fields an answer returned (for the audit log).
 
 Patterns name ``Type.field``; ``Type.*`` covers a type; ``*`` everything. ``deny`` wins over
-``allow``. Masks: ``last4`` (``+12176702732`` -> ``*******2732``), ``domain``
+``allow``. Masks: ``last4`` (``+12176702732`` -> ``********2732``), ``domain``
 (``ann@x.com`` -> ``***@x.com``), ``redact`` (``***``).
 """
 

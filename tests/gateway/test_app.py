@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ async def test_a_source_down_is_a_clear_error_naming_it(tmp_path: Path) -> None:
     [error] = body["errors"]
     assert body["data"] == {"record": None}
     assert error["extensions"] == {"code": "SOURCE_UNAVAILABLE", "source": "warranty"}
-    assert error["message"].startswith("warranty: GET /contacts/P-1: ConnectError")
+    assert error["message"] == "warranty: unavailable"  # no URL, no key
     assert error["path"] == ["record"]
 
 
@@ -136,6 +137,11 @@ async def test_healthz_and_graphiql(tmp_path: Path, rest_system: LegacyRest) -> 
     assert ide.status_code == 200 and "graphiql" in ide.text.lower()
 
 
+SUMMARIES = {
+    "SOURCE_BAD_RESPONSE": "answered with an error",
+    "SOURCE_TIMEOUT": "did not answer in time",
+    "SOURCE_UNAVAILABLE": "unavailable",
+}
 FAILING = {
     "rest-500": (
         """\
@@ -197,8 +203,10 @@ sources:
 
 @pytest.mark.parametrize("case", sorted(FAILING))
 async def test_every_failure_is_a_graphql_error_naming_the_source(
-    case: str, tmp_path: Path, rest_system: LegacyRest
+    case: str, tmp_path: Path, rest_system: LegacyRest, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The client reads the source and the kind of failure; the detail goes to the log."""
+    caplog.set_level(logging.DEBUG, logger="c360.graphql")
     text, code, message = FAILING[case]
     settings = settings_from(tmp_path, text, URL=rest_system.base_url)
     [source] = settings.sources
@@ -208,5 +216,16 @@ async def test_every_failure_is_a_graphql_error_naming_the_source(
     assert body["data"] == {"record": None}
     [error] = body["errors"]
     assert error["extensions"] == {"code": code, "source": source}
-    assert error["message"] == message.format(tmp=tmp_path)
+    assert error["message"] == f"{source}: {SUMMARIES[code]}"
+    assert message.format(tmp=tmp_path) in caplog.text
     assert health.status_code == 200
+
+
+async def test_readyz_does_not_show_where_the_config_lives(
+    tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        ready = await client.get("/readyz")
+    assert ready.status_code == 200 and set(ready.json()) == {"status", "sources"}
+    assert str(tmp_path) not in ready.text and "c360.yaml" not in ready.text

@@ -119,3 +119,44 @@ def test_serve_answers_over_a_real_socket(tmp_path: Path) -> None:
     assert body["data"] == {"records": [{"key": "P-1"}, {"key": "P-4"}]}
     # uvicorn shuts down gracefully, then re-raises the signal it caught
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+KEYED = """\
+sources:
+  loyalty:
+    kind: csv
+    directory: .
+    entities: {person: {file: people.csv, fields: {key: ID}}}
+security:
+  enabled: true
+  api_keys: {store: "sqlite+aiosqlite:///c360-keys.db"}
+  roles:
+    agent: {sources: "*"}
+    dealer: {sources: [loyalty], row_scope: dealer}
+"""
+
+
+def test_keys_commands_as_the_security_docs_write_them(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(KEYED)
+    create = ["keys", "create", "--config", "c360.yaml", "--role", "dealer"]
+    made = c360(*create, "--dealer-id", "D042", "--name", "North Motors portal", cwd=tmp_path)
+    other_order = c360(
+        "keys", "--config", "c360.yaml", "create", "--role", "agent", "--name", "x", cwd=tmp_path
+    )
+    listed = c360("keys", "list", "--config", "c360.yaml", cwd=tmp_path)
+    key_id = made.stdout.split("_")[1]
+    revoked = c360("keys", "revoke", "--config", "c360.yaml", key_id, cwd=tmp_path)
+    assert made.returncode == 0 and made.stdout.startswith("c360_"), made.stderr
+    assert other_order.returncode == 0, other_order.stderr
+    assert f"{key_id}  dealer dealer D042  North Motors portal" in listed.stdout
+    assert revoked.stdout == f"revoked {key_id}\n"
+
+
+def test_a_dealer_key_needs_its_dealer_id(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(KEYED)
+    refused = c360(
+        "keys", "create", "--config", "c360.yaml", "--role", "dealer", "--name", "n", cwd=tmp_path
+    )
+    listed = c360("keys", "list", "--config", "c360.yaml", cwd=tmp_path)
+    assert refused.returncode == 2 and "--dealer-id" in refused.stderr
+    assert refused.stdout == "" and listed.stdout == ""
