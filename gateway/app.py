@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -26,6 +29,7 @@ from gateway.context import GatewayContext
 from gateway.hooks import invalidate_hook
 from gateway.logs import RequestIdMiddleware
 from gateway.relations import Relations
+from gateway.request_body import error_response, parse_request_json
 from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
 from gateway.security.keys import KeyStore
@@ -62,9 +66,20 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             background=state.background,
         )
 
-    def decode_json(self, data: str | bytes) -> object:
-        # orjson's errors, invalid UTF-8 included, are json.JSONDecodeError: a 400
-        return orjson.loads(data)
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        return parse_request_json(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # strawberry answers a refused request with a text line; clients expect GraphQL errors
+        response: Response
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = error_response(exc.status_code, exc.reason)
+        await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

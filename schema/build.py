@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from connectors.errors import SourceError
+from gateway.operation_choice import OperationChoice
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
 from gateway.request_metrics import RequestMetrics
 from gateway.security.policy import PolicyExtension
@@ -50,5 +51,6 @@ def build_schema() -> strawberry.Schema:
             # Factories: a fresh extension per request, over caches shared at module level.
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
+            OperationChoice,
         ],
     )
