@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from forms.names import plain
 
 __all__ = ["CULTURES", "NameFileError", "NameGroup", "NameVariants", "read_groups"]
@@ -154,6 +156,11 @@ def _first(name: str) -> str:
     return words[0] if words else ""
 
 
+def _spelling(formal: str, nickname: str) -> bool:
+    close = Levenshtein.distance(formal, nickname, score_cutoff=2) <= 2
+    return close and len(nickname) >= len(formal) - 1 and formal[0] == nickname[0]
+
+
 @functools.cache
 def _built_in() -> NameVariants:
     from nicknames import name_triplets
@@ -161,7 +168,9 @@ def _built_in() -> NameVariants:
     # The table also lists nicknames of nicknames and the reverse (bill: fred, robert): only
     # a name that is no shorter form of another heads a group, or every Bill would join
     # Robert and William.
-    pairs = [(t.name1, t.name2) for t in name_triplets()]
+    # Spelling variants (johnathan: jonathan) are left out too: edit distance finds them, and
+    # a nickname level that also held them would say less.
+    pairs = [(t.name1, t.name2) for t in name_triplets() if not _spelling(t.name1, t.name2)]
     shorter = {nickname for formal, nickname in pairs if len(nickname) < len(formal)}
     english: dict[str, list[str]] = {}
     for formal, nickname in pairs:

@@ -28,7 +28,8 @@ from typing import Any, Literal
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from connectors.matching import normalize_email, normalize_phone
-from gateway.names import NICKNAMES, name_of, normalize_name
+from forms import NameVariants
+from gateway.names import name_of, normalize_name
 
 __all__ = [
     "KINDS",
@@ -89,7 +90,7 @@ def _exact(a: Prepared, b: Prepared) -> bool:
 
 
 def _nickname(a: Prepared, b: Prepared) -> bool:
-    return bool(a.formal) and a.formal == b.formal
+    return bool(a.formal) and NameVariants.built_in().equivalent(a.formal, b.formal)
 
 
 def _swapped(a: Prepared, b: Prepared) -> bool:
@@ -249,7 +250,7 @@ class Comparison:
         if self.kind != "name":
             return Prepared(value)
         first, *_ = value.split()
-        formal = NICKNAMES.get(first, first)
+        formal = first  # compared by forms.NameVariants: equivalent given names agree
         other = self.field in _NAME_PARTS and normalise(_raw(data, _NAME_PARTS[self.field]))
         return Prepared(value, formal, other or "")
 
