@@ -7,6 +7,7 @@ model of its ``kind`` and reports every problem with file, line and key path.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+# No timeout, TTL or window is meant to outlast a year; past that a value is a typo, and timers
+# of the event loop and of sockets overflow.
+MAX_DURATION = 366 * 86400.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -47,6 +51,8 @@ def parse_duration(value: Any) -> float:
         raise ValueError(f"{value!r} is not a duration such as 2s, 500ms or 5m")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError(f"{value!r} is too long: a duration is at most 366d")
     return seconds
 
 

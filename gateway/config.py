@@ -194,6 +194,7 @@ def _check_references(
                     (*at, "shortcut_by"),
                     f"{entity_name} cannot be looked up by {parent.shortcut_by!r}",
                 )
+    _check_parent_loops(sources, report)
     for i, fuzzy in enumerate(document.identity.fuzzy):
         at = ("identity", "fuzzy", i)
         owner = sources.get(fuzzy.source)
@@ -223,6 +224,29 @@ def _check_references(
     for at, source_name in listed:
         if source_name not in sources:
             report.add(at, f"no source {source_name!r}")
+
+
+def _check_parent_loops(sources: Mapping[str, SourceSettings], report: _Report) -> None:
+    """``belongs_to`` chains must end at an entity that belongs to nothing: a loop would send
+    prefetching round it for ever. Each loop is reported once, at its first entity."""
+    parent_of: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, source in sources.items():
+        for entity_name, entity in source.config.entities.items():
+            if entity.belongs_to is not None:
+                parent = entity.belongs_to
+                parent_of[(name, entity_name)] = (parent.source or name, parent.entity)
+    reported: set[tuple[str, str]] = set()
+    for start in parent_of:
+        chain = [start]
+        while (step := parent_of.get(chain[-1])) is not None and step not in chain:
+            chain.append(step)
+        if step is None or step in reported:
+            continue
+        loop = chain[chain.index(step) :]
+        reported.update(loop)
+        shown = " -> ".join(f"{s}.{e}" for s, e in [*loop, step])
+        at: KeyPath = ("sources", step[0], "entities", step[1], "belongs_to")
+        report.add(at, f"belongs_to makes a loop: {shown}")
 
 
 def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings | None:

@@ -160,3 +160,12 @@ def test_a_dealer_key_needs_its_dealer_id(tmp_path: Path) -> None:
     listed = c360("keys", "list", "--config", "c360.yaml", cwd=tmp_path)
     assert refused.returncode == 2 and "--dealer-id" in refused.stderr
     assert refused.stdout == "" and listed.stdout == ""
+
+
+def test_the_bundled_configs_check_clean_as_shipped(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("C360_DEMO_DATA", raising=False)
+    root = Path(__file__).resolve().parents[2]
+    for config in ("demo/c360.yaml", "examples/quickstart/c360.yaml"):
+        result = c360("check", str(root / config), cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("c360.yaml: valid; ")

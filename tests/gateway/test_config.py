@@ -145,3 +145,52 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_dollar_escape(tmp_path: Path) -> None:
     settings = load(tmp_path, VALID.replace('"${CRM_KEY}"', '"pa$$word"'))
     assert settings.sources["crm"].config.headers == {"X-Api-Key": "pa$word"}  # type: ignore[attr-defined]
+
+
+LOOP = """\
+sources:
+  billing:
+    kind: sql
+    url: sqlite+aiosqlite:///billing.db
+    entities:
+      person:
+        table: accounts
+        by: {order_no: dealer}
+        belongs_to: {entity: order, by: order_no, ref: dealer_ref}
+        fields: {key: account_no, dealer_ref: dealer}
+      order:
+        table: orders
+        by: {customer_no: account_no}
+        belongs_to: {entity: person, by: customer_no, ref: customer_ref}
+        fields: {key: order_id, customer_ref: account_no}
+"""
+
+
+def test_a_belongs_to_loop_is_refused(tmp_path: Path) -> None:
+    assert problems(tmp_path, LOOP) == [
+        "c360.yaml:9: sources.billing.entities.person.belongs_to: belongs_to makes a loop:"
+        " billing.person -> billing.order -> billing.person"
+    ]
+
+
+def test_an_entity_of_its_own_is_a_loop_too(tmp_path: Path) -> None:
+    text = LOOP.replace("entity: order, by: order_no", "entity: person, by: order_no")
+    assert problems(tmp_path, text) == [
+        "c360.yaml:9: sources.billing.entities.person.belongs_to: belongs_to makes a loop:"
+        " billing.person -> billing.person"
+    ]
+
+
+@pytest.mark.parametrize("timeout", ["99999999999999999999999s", "367d", ".inf", ".nan", "1e400"])
+def test_absurd_durations(tmp_path: Path, timeout: str) -> None:
+    found = problems(tmp_path, VALID.replace("timeout: 2s", f"timeout: {timeout}"), CRM_KEY="k")
+    assert len(found) == 1
+    assert found[0].startswith("c360.yaml:6: sources.crm.timeout: ")
+    assert found[0].endswith(
+        ("a duration is at most 366d", "is not a duration such as 2s, 500ms or 5m")
+    )
+
+
+def test_a_year_is_still_a_duration(tmp_path: Path) -> None:
+    settings = load(tmp_path, VALID.replace("timeout: 2s", "timeout: 366d"), CRM_KEY="k")
+    assert settings.sources["crm"].config.timeout == 366 * 86400
