@@ -32,8 +32,11 @@ from gateway.relations import Relations
 from gateway.request_body import error_response, parse_request_json
 from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
+from gateway.security.authentication import Authentication
+from gateway.security.body_limit import BodyLimit
 from gateway.security.keys import KeyStore
-from gateway.security.middleware import SecurityMiddleware
+from gateway.security.purpose import PurposeHeader
+from gateway.security.rate_limit import RateLimit
 from gateway.security.ratelimit import open_limiter
 from gateway.security.tokens import TokenVerifier
 from gateway.singleflight import SingleFlight
@@ -188,13 +191,17 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestIdMiddleware)
+    # added innermost first: body limit -> purpose -> authentication -> rate limit -> app
     if limiter is not None:
+        app.add_middleware(RateLimit, settings=security, limiter=limiter)
         app.add_middleware(
-            SecurityMiddleware,
+            Authentication,
             settings=security,
             keys=keys,
             tokens=tokens,
             limiter=limiter,
             ide=settings.server.graphiql,
         )
+    app.add_middleware(PurposeHeader)
+    app.add_middleware(BodyLimit, max_bytes=security.max_body_bytes)  # security or not
     return app

@@ -23,6 +23,7 @@ from strawberry.directive import DirectiveLocation
 from strawberry.extensions import SchemaExtension
 
 from gateway.provenance import Provenance, derived, from_choice, from_record
+from gateway.security.masks import masking_of, visible_provenance
 from gateway.security.policy import mask
 from model.records import Record
 
@@ -136,7 +137,7 @@ class ProvenanceExtension(SchemaExtension):
         fetcher = getattr(info.context, "fetcher", None)
         found = describe(root, info.field_name, fetcher.info if fetcher else {})
         policy = getattr(info.context, "policy", None)
-        masking = policy.mask.get(f"{info.parent_type.name}.{info.field_name}") if policy else None
+        masking = masking_of(policy, info, root) if policy is not None else None
         if masking is not None and found.conflicts:
             # a masked value's rivals are masked alike: provenance never shows what data hides
             found = dataclasses.replace(
@@ -161,4 +162,9 @@ class ProvenanceExtension(SchemaExtension):
         if self.entries is None:
             return {}
         now = time.time()
-        return {PROVENANCE: {path: entry.as_json(now) for path, entry in self.entries.items()}}
+        shown = {path: entry.as_json(now) for path, entry in self.entries.items()}
+        policy = getattr(self.execution_context.context, "policy", None)
+        if policy is not None:
+            # what the role could not ask of `Customer.provenance` it does not read here either
+            shown = {path: visible_provenance(policy, entry) for path, entry in shown.items()}
+        return {PROVENANCE: shown}

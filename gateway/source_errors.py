@@ -49,7 +49,8 @@ class SourceErrors(SchemaExtension):
     def get_results(self) -> dict[str, object]:
         context = self.execution_context.context
         fetcher = getattr(context, "fetcher", None)
-        if fetcher is None:
+        policy = getattr(context, "policy", None)
+        if fetcher is None or (policy is not None and not policy.shows_source_status):
             return {}
         called = {source for source, _, _ in fetcher.calls}
         cached = {source for (source, _, _), info in fetcher.info.items() if info.cache == "hit"}

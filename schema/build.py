@@ -13,9 +13,15 @@ from connectors.errors import SourceError
 from gateway.operation_choice import OperationChoice
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
 from gateway.request_metrics import RequestMetrics
-from gateway.security.policy import PolicyExtension
+from gateway.security.access import FieldAccess
+from gateway.security.audit_trail import AuditTrail
+from gateway.security.introspection import Introspection
+from gateway.security.limits import QueryLimiter
+from gateway.security.masks import Masks
+from gateway.security.trusted import TrustedDocuments
 from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
+from schema.pagination import MAX_FIRST
 from schema.query import Query
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -44,9 +50,15 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         directives=[provenance_directive],
         extensions=[
+            TrustedDocuments,  # first: it may refuse before any other extension has begun
             RequestMetrics,
             SourceErrors,
-            PolicyExtension,
+            AuditTrail,
+            Masks,
+            # limits and introspection refuse before the caches below parse and validate
+            lambda: QueryLimiter(largest_page=MAX_FIRST),
+            Introspection,
+            FieldAccess,
             ProvenanceExtension,
             # Factories: a fresh extension per request, over caches shared at module level.
             lambda: ParserCache(maxsize=1024),

@@ -135,15 +135,20 @@ class Query:
     ) -> Customer | None:
         seed = _seed(info, id, email, phone, source_key)
         context = info.context
+        failed_before = set(context.failed)
         prefetch = Prefetcher(
             context.relations, context.fetcher, wanted_entities(info), context.failed
         )
         identity = await context.resolver.resolve(seed, max_age_seconds(max_age), prefetch.linked)
-        if identity is not None:
-            for source, failure in identity.failed.items():
-                context.failed.setdefault(source, failure)
-        if identity is None or not visible(identity, context):
+        if identity is not None and not visible(identity, context):
+            # a customer the caller may not see adds nothing, not even its sources' failures
+            for source in set(context.failed) - failed_before:
+                del context.failed[source]
             return None
+        if identity is None:
+            return None
+        for source, failure in identity.failed.items():
+            context.failed.setdefault(source, failure)
         context.customers_seen.add(identity.id)
         return Customer(view=CustomerView(identity, context))
 

@@ -4,6 +4,9 @@
 
     security:
       enabled: true
+      max_body_bytes: 1000000            # with the limits below: always on, even when disabled
+      limits: {depth: 15, aliases: 30, tokens: 5000, cost: 50000, repeats: 10}
+      failed_auth: {rate: 12/m, burst: 10}   # per client address
       api_keys: {store: sqlite+aiosqlite:///keys.db}
       jwt: {secret: "${JWT_SECRET}", issuer: https://idp.example, audience: c360,
             roles_claim: roles}
@@ -26,7 +29,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Limits", "RolePolicy", "SecuritySettings"]
+__all__ = ["FailureLimit", "Limits", "QueryLimits", "RolePolicy", "SecuritySettings"]
 
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
 
@@ -45,13 +48,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Limits(_Strict):
+class QueryLimits(_Strict):
+    """Bounds on one GraphQL document, checked before it is parsed (tokens) and before it is
+    validated (the rest). Always on, security or not; a role's own limits only tighten them."""
+
     depth: int = Field(default=15, ge=1, le=100)
     aliases: int = Field(default=30, ge=0, le=1000)
     tokens: int = Field(default=5000, ge=10, le=1_000_000)
     cost: int = Field(default=50_000, ge=1)
+    repeats: int = Field(default=10, ge=1, le=1000)  # the same field in one selection
+
+    def tightened(self, role: QueryLimits | None) -> QueryLimits:
+        """These limits, with each one lowered where the role's is lower."""
+        if role is None:
+            return self
+        names = QueryLimits.model_fields
+        return QueryLimits(**{n: min(getattr(self, n), getattr(role, n)) for n in names})
+
+
+class Limits(QueryLimits):
     rate: Annotated[float, BeforeValidator(_rate)] = 50.0  # requests per second
     burst: int = Field(default=100, ge=1)
+
+
+class FailureLimit(_Strict):
+    """Failed authentications per client address: a token bucket, refused with 429 when empty."""
+
+    rate: Annotated[float, BeforeValidator(_rate)] = 0.2  # one more try each 5 s
+    burst: int = Field(default=10, ge=1)
 
 
 Mask = Literal["last4", "domain", "redact"]
@@ -65,7 +89,14 @@ class RolePolicy(_Strict):
     row_scope: Literal["dealer"] | None = None
     introspection: bool = True
     trusted_only: bool = False
+    source_status: bool | None = None  # extensions.sources; default: not for row-scoped roles
     limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def shows_source_status(self) -> bool:
+        """Whether answers carry ``extensions.sources``: for a row-scoped role, which sources
+        were asked, failed or answered from cache tells customers outside its scope apart."""
+        return self.source_status if self.source_status is not None else self.row_scope is None
 
 
 class ApiKeySettings(_Strict):
@@ -94,6 +125,8 @@ class SecuritySettings(_Strict):
     jwt: JwtSettings | None = None
     audit: AuditSettings | None = None
     max_body_bytes: int = Field(default=1_000_000, ge=1000)
+    limits: QueryLimits = Field(default_factory=QueryLimits)
+    failed_auth: FailureLimit = Field(default_factory=FailureLimit)
     trusted_documents: str | None = None
     rate_limits: str = Field(default="memory", pattern=r"^(memory|rediss?://.+)$")
     roles: dict[str, RolePolicy] = Field(default_factory=lambda: {"anonymous": RolePolicy()})

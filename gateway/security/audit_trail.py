@@ -1,0 +1,54 @@
+"""The audit trail of personal data (a strawberry extension): one line per request that
+touched it (asked a field returning a customer or a record, or a field of one), written
+whether the request succeeded or failed, with the customers it was shown and the personal
+fields it asked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from graphql import GraphQLResolveInfo, get_named_type
+from strawberry.extensions import SchemaExtension
+
+from gateway.security.policy import PERSONAL_TYPES
+
+__all__ = ["AuditTrail"]
+
+
+class AuditTrail(SchemaExtension):
+    def resolve(
+        self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        fields = getattr(info.context, "personal_fields", None)
+        if fields is not None and getattr(info.context, "audit", None) is not None:
+            parent = info.parent_type.name
+            if parent in PERSONAL_TYPES or get_named_type(info.return_type).name in PERSONAL_TYPES:
+                fields.add(f"{parent}.{info.field_name}")
+        return _next(root, info, *args, **kwargs)
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self._record()
+
+    async def _record(self) -> None:
+        context = self.execution_context.context
+        audit = getattr(context, "audit", None)
+        if audit is None or not getattr(context, "personal_fields", None):
+            return
+        principal = context.principal
+        result = self.execution_context.result
+        await audit.record(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "principal": f"{principal.kind}:{principal.id}" if principal else "none",
+                "role": principal.role if principal else None,
+                "purpose": context.purpose,
+                "customers": sorted(context.customers_seen),
+                "fields": sorted(context.personal_fields),
+                "outcome": "error" if result is None or result.errors else "ok",
+            }
+        )
