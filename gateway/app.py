@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from gateway.cache import RecordCache, open_store
 from gateway.config import Settings
 from gateway.context import GatewayContext
-from gateway.hooks import invalidate_hook
+from gateway.hooks import ReplayGuard, invalidate_hook
 from gateway.logs import RequestIdMiddleware
 from gateway.relations import Relations
 from gateway.request_body import error_response, parse_request_json
@@ -163,6 +163,7 @@ def create_app(settings: Settings) -> Starlette:
             for name, connector in sources.items()
         }
         app.state.flights = SingleFlight()
+        app.state.hook_replays = ReplayGuard()
         app.state.background = set()
         app.state.audit = audit
         if audit is not None:

@@ -2,8 +2,11 @@
 changed, and the gateway drops them from the cache.
 
 The body is JSON, ``{"entity": "person", "keys": ["C-1042", ...]}``, signed with the source's
-``webhook_secret``: the header ``X-C360-Signature: sha256=<hex HMAC-SHA256 of the raw body>``.
-A source without a secret accepts no hook.
+``webhook_secret`` together with the time of sending: the header
+``X-C360-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>." + the raw body>``.
+A signature more than :data:`TOLERANCE` seconds from the gateway's clock is refused, and so is
+one already used (each is remembered for as long as it would be accepted), so a captured hook
+cannot be replayed. A source without a secret accepts no hook.
 """
 
 from __future__ import annotations
@@ -11,18 +14,54 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-__all__ = ["MAX_HOOK_BYTES", "invalidate_hook", "signature"]
+__all__ = ["MAX_HOOK_BYTES", "TOLERANCE", "ReplayGuard", "invalidate_hook", "signature"]
 
 MAX_HOOK_BYTES = 1_000_000
 MAX_KEYS = 10_000
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+TOLERANCE = 300.0
+
+
+def signature(secret: str, body: bytes, at: float | None = None) -> str:
+    """The ``X-C360-Signature`` header for ``body`` sent at ``at`` (now by default)."""
+    stamp = int(time.time() if at is None else at)
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+    return f"t={stamp},sha256={digest.hexdigest()}"
+
+
+class ReplayGuard:
+    """Signatures seen within the tolerance window; ``clock`` is the gateway's wall clock."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, limit: int = 100_000) -> None:
+        self.clock, self.limit = clock, limit
+        self._seen: dict[str, float] = {}  # signature -> when it stops being accepted
+
+    def check(self, secret: str, body: bytes, header: str) -> str | None:
+        """None when the signature is good, fresh and new; else why not."""
+        parts = dict(p.partition("=")[::2] for p in header.split(","))
+        stamp, given = parts.get("t", ""), parts.get("sha256", "")
+        if not stamp.isdigit() or len(stamp) > 12:
+            return "missing or wrong X-C360-Signature"
+        expected = signature(secret, body, int(stamp)).rpartition("sha256=")[2]
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return "missing or wrong X-C360-Signature"
+        now = self.clock()
+        if abs(now - int(stamp)) > TOLERANCE:
+            return f"X-C360-Signature is more than {TOLERANCE:g} s old or ahead"
+        self._seen = {s: until for s, until in self._seen.items() if until >= now}
+        if given in self._seen:
+            return "X-C360-Signature already used"
+        if len(self._seen) >= self.limit:
+            return "too many hooks within the tolerance window; retry later"
+        self._seen[given] = int(stamp) + TOLERANCE
+        return None
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -44,9 +83,9 @@ async def invalidate_hook(request: Request) -> JSONResponse:
         body += chunk
         if len(body) > MAX_HOOK_BYTES:
             return _error(413, f"the body may hold at most {MAX_HOOK_BYTES} bytes")
-    given = request.headers.get("x-c360-signature", "")
-    if not hmac.compare_digest(given.encode(), signature(secret, body).encode()):
-        return _error(401, "missing or wrong X-C360-Signature")
+    refused = state.hook_replays.check(secret, body, request.headers.get("x-c360-signature", ""))
+    if refused is not None:
+        return _error(401, refused)
     try:
         payload = json.loads(body)
         entity, keys = payload["entity"], payload["keys"]

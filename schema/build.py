@@ -52,8 +52,8 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             TrustedDocuments,  # first: it may refuse before any other extension has begun
             RequestMetrics,
+            AuditTrail,  # before SourceErrors: it writes once that one has added its errors
             SourceErrors,
-            AuditTrail,
             Masks,
             # limits and introspection refuse before the caches below parse and validate
             lambda: QueryLimiter(largest_page=MAX_FIRST),
