@@ -1,5 +1,5 @@
-"""The Starlette application: ``/graphql`` (with GraphiQL), ``/healthz``, ``/metrics`` and
-``/hooks/invalidate/{source}``.
+"""The Starlette application: ``/graphql`` (with GraphiQL), ``/console``, ``/healthz``,
+``/metrics`` and ``/hooks/invalidate/{source}``.
 
 Connectors, and the HTTP clients and database engines inside them, are built in the lifespan
 at start-up and closed there at shutdown; resolvers reach them through the GraphQL context.
@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 
 from gateway.cache import RecordCache, open_store
 from gateway.config import Settings
+from gateway.console import console_routes, graphiql_page
 from gateway.context import GatewayContext
 from gateway.hooks import ReplayGuard, invalidate_hook
 from gateway.logs import RequestIdMiddleware
@@ -68,6 +69,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             flights=state.flights,
             background=state.background,
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()  # served from the package: no CDN
 
     def parse_json(self, data: str | bytes) -> dict[str, Any]:
         return parse_request_json(data)
@@ -189,6 +193,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/hooks/invalidate/{source}", invalidate_hook, methods=["POST"]),
+        *console_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestIdMiddleware)

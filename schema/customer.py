@@ -155,8 +155,9 @@ class Customer:
         first: int | None = 20,
         after: str | None = None,
         channels: list[Channel] | None = None,
+        max_age: int | None = None,
     ) -> Connection[TimelineEvent]:
-        events = await timeline_of(self.view)
+        events = await timeline_of(self.view, _age(max_age))
         if channels:
             events = [e for e in events if e.channel in channels]
         return paginate(events, first, after)

@@ -112,15 +112,16 @@ def _events(kind: str, records: list[Record]) -> list[_Event]:
     return found
 
 
-async def timeline_of(view: CustomerView) -> list[TimelineEvent]:
+async def timeline_of(view: CustomerView, max_age: float | None = None) -> list[TimelineEvent]:
     orders, tickets, loyalty, vehicles = await asyncio.gather(
-        view.related("order"),
-        view.related("ticket"),
-        view.related("loyalty"),
-        view.related("vehicle"),
+        view.related("order", max_age=max_age),
+        view.related("ticket", max_age=max_age),
+        view.related("loyalty", max_age=max_age),
+        view.related("vehicle", max_age=max_age),
     )
     notes, visits = await asyncio.gather(
-        view.related("ticket_note", tickets), view.related("service_visit", vehicles)
+        view.related("ticket_note", tickets, max_age=max_age),
+        view.related("service_visit", vehicles, max_age=max_age),
     )
     events: list[_Event] = []
     for kind, records in (

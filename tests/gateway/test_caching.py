@@ -193,6 +193,29 @@ async def test_max_age_zero_reads_tickets_live_while_loyalty_comes_from_cache(
     assert {s for (src, entity, _), s in states.items() if entity == "loyalty"} == {"hit"}
 
 
+async def test_a_timeline_with_max_age_zero_reads_its_systems_live(
+    demo_estate: DemoEstate,
+) -> None:
+    key = first_crm_key(demo_estate, 3)
+    query = """query ($key: String!, $age: Int) {
+      customer(sourceKey: {source: "crm", key: $key}) { timeline(first: 3, maxAge: $age) {
+        totalCount } } }"""
+    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    try:
+        first, _ = await gateway_.run(query, key=key)
+        demo_estate.reset_counts()
+        await gateway_.run(query, key=key)
+        from_cache = backend_calls(demo_estate)
+        live, context = await gateway_.run(query, key=key, age=0)
+    finally:
+        await gateway_.aclose()
+    assert from_cache == 0 and live == first
+    assert "FindCasesByContactId" in demo_estate.instruments["service_desk"].by_route
+    assert demo_estate.instruments["crm"].calls == 0  # the people themselves from cache
+    states = {i.cache for (_, entity, _), i in context.fetcher.info.items() if entity == "ticket"}
+    assert states == {"miss"}
+
+
 HOOKED = """\
 sources:
   crm:
