@@ -157,7 +157,7 @@ class Customer:
         channels: list[Channel] | None = None,
         max_age: int | None = None,
     ) -> Connection[TimelineEvent]:
-        events = await timeline_of(self.view, _age(max_age))
+        events = await timeline_of(self.view, max_age_seconds(max_age))
         if channels:
             events = [e for e in events if e.channel in channels]
         return paginate(events, first, after)
