@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +14,10 @@ from tests.support.demo_estate import DemoEstate
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+# where the screenshots go: docs/console when C360_SCREENSHOTS=docs/console asks for them (to
+# refresh docs/console.md's pictures); elsewhere a temporary folder, so that the suite never
+# changes the work tree
+SHOTS = Path(os.environ.get("C360_SCREENSHOTS") or Path(tempfile.gettempdir()) / "c360-console")
 
 
 def sign_in(page: Page, url: str, credential: str) -> None:
