@@ -42,6 +42,11 @@ def open_customer(page: Page, url: str, customer_id: str) -> None:
     loaded(page)
 
 
+def go(page: Page, fragment: str) -> None:
+    """Moves within the page (the credential, held in its memory, stays)."""
+    page.evaluate("fragment => { location.hash = fragment }", fragment)
+
+
 def loaded(page: Page) -> None:
     """Waits until every panel of the customer page has its answer."""
     page.locator(

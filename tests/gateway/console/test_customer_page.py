@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from gateway.app import create_app
+from tests.gateway.console.conftest import Console
 from tests.gateway.test_resilience import with_source
-from tests.gateway.test_security import secured, token
+from tests.gateway.test_security import token
 from tests.support.browser import Watched
 from tests.support.console import (
     crm_contacts,
@@ -33,12 +31,6 @@ from tests.support.servers import free_port, serve
 EVERY = {"crm", "billing", "service_desk", "loyalty", "dealer"}
 
 
-@pytest.fixture(scope="module")
-def secured_url(demo_estate: DemoEstate, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(create_app(secured(demo_estate, tmp_path_factory.mktemp("console")))) as url:
-        yield url
-
-
 def known_everywhere(demo: DemoEstate) -> dict[str, Any]:
     contacts = crm_contacts(demo.folder)
     return next(
@@ -54,11 +46,11 @@ def messy(phone: str) -> str:
 
 
 def test_a_messy_phone_finds_the_whole_customer_with_provenance(
-    demo_estate: DemoEstate, secured_url: str, watched: Watched
+    demo_estate: DemoEstate, secured_console: Console, watched: Watched
 ) -> None:
     page, person = watched.page, known_everywhere(demo_estate)
     phone = crm_contacts(demo_estate.folder)[person["crm"][0]]["phoneNumber"]
-    sign_in(page, secured_url, token())
+    sign_in(page, secured_console.url, token())
     status = search(page, messy(phone))
     assert status.inner_text() == "1 customer found."
     shot(page, "search")
