@@ -18,7 +18,13 @@ from importlib.metadata import entry_points
 
 from connectors.base import Connector
 
-__all__ = ["BUILTIN_KINDS", "ENTRY_POINT_GROUP", "UnknownConnectorKind", "resolve_kind"]
+__all__ = [
+    "BUILTIN_KINDS",
+    "ENTRY_POINT_GROUP",
+    "UnknownConnectorKind",
+    "kind_names",
+    "resolve_kind",
+]
 
 ENTRY_POINT_GROUP = "c360.connectors"
 
@@ -35,6 +41,11 @@ class UnknownConnectorKind(ValueError):
     """``kind:`` names no connector, or names something that is not one."""
 
 
+def kind_names() -> str:
+    """The built-in kinds, as config errors list them: ``csv, fixed_width, rest, ...``."""
+    return ", ".join(sorted(BUILTIN_KINDS))
+
+
 def resolve_kind(kind: str) -> type[Connector]:
     """The connector class a ``kind:`` value names."""
     target = BUILTIN_KINDS.get(kind)
@@ -43,9 +54,8 @@ def resolve_kind(kind: str) -> type[Connector]:
             return _check(kind, entry.load())
         target = kind
     if ":" not in target:
-        known = ", ".join(sorted(BUILTIN_KINDS))
         raise UnknownConnectorKind(
-            f"unknown connector kind {kind!r} (built in: {known}; or 'package.module:Class')"
+            f"unknown connector kind {kind!r} (built in: {kind_names()}; or 'package.module:Class')"
         )
     module_name, _, attr = target.partition(":")
     try:

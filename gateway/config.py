@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.base import Connector
 from connectors.options import Identifier, SourceConfig
-from connectors.registry import UnknownConnectorKind, resolve_kind
+from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
 from gateway.rules import IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
@@ -255,9 +255,7 @@ def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings
     _check_catalogue(where, block.get("entities"), report)
     kind = block.get("kind")
     if not isinstance(kind, str):
-        report.add(
-            (*where, "kind"), "required: rest, sql, csv, fixed_width or 'package.module:Class'"
-        )
+        report.add((*where, "kind"), f"required: one of {kind_names()}, or 'package.module:Class'")
         return None
     try:
         connector = resolve_kind(kind)

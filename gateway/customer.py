@@ -3,34 +3,19 @@ from every system that holds them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from gateway.customer_fields import attribute
 from gateway.identity import Identity
-from gateway.names import name_of, normalize_name
 from gateway.security.scope import in_scope
 from gateway.survivorship import Candidate, Choice, pick
 from model.records import Record
-from model.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext
 
-__all__ = ["AddressValue", "CustomerView"]
-
-ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postcode", "region", "country")
-
-
-@dataclass(frozen=True, slots=True)
-class AddressValue:
-    line1: str | None
-    line2: str | None
-    city: str | None
-    postcode: str | None
-    region: str | None
-    country: str | None
+__all__ = ["CustomerView"]
 
 
 class CustomerView:
@@ -62,10 +47,10 @@ class CustomerView:
             )
         return self._choices[attribute]
 
-    def _candidates(self, attribute: str) -> Iterable[Candidate]:
-        extract = _EXTRACTORS[attribute]
+    def _candidates(self, name: str) -> Iterable[Candidate]:
+        extract, normalize = attribute(name).extract, self.context.resolver.normalize
         for record in self.people():
-            found = extract(self, record)
+            found = extract(record, normalize)
             if found is not None:
                 value, comparable = found
                 yield Candidate(value, record, comparable)
@@ -113,46 +98,3 @@ class CustomerView:
         if memo is not None:
             self._related[memo] = found
         return found
-
-
-def _email(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
-    value = view.context.resolver.normalize("email", record.data.get("email"))
-    return (value, value) if value else None
-
-
-def _phone(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
-    value = view.context.resolver.normalize("phone", record.data.get("phone"))
-    return (value, value) if value else None
-
-
-def _name(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
-    name = name_of(record.data)
-    if name is None:
-        return None
-    return name, (normalize_name(name.given or ""), normalize_name(name.family or ""))
-
-
-def _address(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
-    parts = [record.data.get(f) for f in ADDRESS_FIELDS]
-    if not (parts[0] or parts[2]):
-        return None
-    address = AddressValue(*(str(p) if p is not None else None for p in parts))
-    comparable = (normalize_name(address.line1 or ""), (address.postcode or "").strip())
-    return address, comparable
-
-
-def _birth_date(view: CustomerView, record: Record) -> tuple[Any, Hashable] | None:
-    value = record.data.get("birth_date")
-    if isinstance(value, date):
-        return value, value
-    stamp = parse_timestamp(value)
-    return (stamp.date(), stamp.date()) if stamp else None
-
-
-_EXTRACTORS: dict[str, Callable[[CustomerView, Record], tuple[Any, Hashable] | None]] = {
-    "email": _email,
-    "phone": _phone,
-    "name": _name,
-    "address": _address,
-    "birth_date": _birth_date,
-}

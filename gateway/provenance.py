@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.customer_fields import IDENTIFIER_FIELDS
 from gateway.loaders import FetchInfo
 from gateway.survivorship import Choice
 from model.jsonable import jsonable
@@ -105,7 +106,7 @@ def from_choice(choice: Choice, canonical: str | None, infos: Infos) -> Provenan
         Conflict(c.record.source, c.record.key, jsonable(_shown(c.value, canonical)))
         for c in choice.losers
     ]
-    if canonical in ("email", "phone"):
+    if canonical in IDENTIFIER_FIELDS:
         shown = _raw(choice.record, canonical)
         conflicts += [
             Conflict(r.source, r.key, _raw(r, canonical), same_when_normalised=True)

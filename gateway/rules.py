@@ -25,9 +25,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from connectors.options import Identifier
+from gateway.customer_fields import ATTRIBUTES
 
 __all__ = [
-    "ATTRIBUTES",
     "AttributeRule",
     "FuzzyRule",
     "IdentifierRule",
@@ -37,9 +37,6 @@ __all__ = [
 ]
 
 RuleName = Literal["priority", "most_recent", "most_frequent"]
-
-# The customer attributes survivorship settles; name and address are settled whole.
-ATTRIBUTES = ("name", "email", "phone", "address", "birth_date")
 
 
 class _Strict(BaseModel):
@@ -130,10 +127,21 @@ class SurvivorshipSettings(_Strict):
     @classmethod
     def _known(cls, attributes: dict[str, Any]) -> dict[str, Any]:
         for name in attributes:
-            if name not in ATTRIBUTES:
-                raise ValueError(f"{name!r} is not a customer attribute ({', '.join(ATTRIBUTES)})")
+            if name not in _NAMES:
+                raise ValueError(f"{name!r} is not a customer attribute ({', '.join(_NAMES)})")
         return attributes
 
-    def rule_for(self, attribute: str) -> _AttributeRule:
-        found = self.attributes.get(attribute)
-        return found if found is not None else _AttributeRule(rule=self.default)
+    def rule_for(self, name: str) -> _AttributeRule:
+        """The configured rule of the attribute, else its declared default, else ``default``."""
+        found = self.attributes.get(name)
+        if found is not None:
+            return found
+        declared = _DECLARED.get(name)
+        if declared is not None:
+            return _AttributeRule.model_validate({"rule": declared})
+        return _AttributeRule(rule=self.default)
+
+
+# the customer attributes survivorship settles (name and address are settled whole)
+_NAMES = tuple(a.name for a in ATTRIBUTES)
+_DECLARED = {a.name: a.rule for a in ATTRIBUTES if a.rule is not None}

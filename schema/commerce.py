@@ -1,17 +1,18 @@
-"""Orders and their lines, from every system that sells."""
+"""Orders and their lines, from every system that sells; invoices, from every system that bills."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
 
 from gateway.customer import CustomerView
 from model.records import Record
-from schema.values import as_datetime, as_decimal, as_int, as_str
+from schema.named import named
+from schema.values import as_date, as_datetime, as_decimal, as_int, as_str
 
-__all__ = ["Order", "OrderLine"]
+__all__ = ["Invoice", "Order", "OrderLine"]
 
 
 @strawberry.type(description="One line of an order.")
@@ -38,6 +39,7 @@ class OrderLine:
         )
 
 
+@named
 @strawberry.type(description="An order, as the system that took it holds it.")
 class Order:
     id: strawberry.ID = strawberry.field(description="`<source>:<order number>`.")
@@ -69,3 +71,38 @@ class Order:
     async def lines(self) -> list[OrderLine]:
         records = await self.view.related("order_line", [self.record])
         return [OrderLine.of(r) for r in sorted(records, key=lambda r: r.key)]
+
+
+@named
+@strawberry.type(description="An invoice, as the system that billed it holds it.")
+class Invoice:
+    id: strawberry.ID = strawberry.field(description="`<source>:<invoice number>`.")
+    source: str
+    number: str
+    order_number: str | None = strawberry.field(description="The order it bills, if any.")
+    issued_at: datetime | None
+    due_at: date | None
+    amount: Decimal | None
+    currency: str | None
+    status: str | None = strawberry.field(description="As the system writes it (paid, open...).")
+    record: strawberry.Private[Record]
+
+    @classmethod
+    def of(cls, record: Record, view: CustomerView) -> Invoice:
+        d = record.data
+        return cls(
+            id=strawberry.ID(f"{record.source}:{record.key}"),
+            source=record.source,
+            number=record.key,
+            order_number=as_str(d.get("order_ref")),
+            issued_at=as_datetime(d.get("issued_at")),
+            due_at=as_date(d.get("due_at")),
+            amount=as_decimal(d.get("amount")),
+            currency=as_str(d.get("currency")),
+            status=as_str(d.get("status")),
+            record=record,
+        )
+
+    def provenance_field(self, name: str) -> str | None:
+        """The canonical field a GraphQL field of this invoice comes from."""
+        return {"id": "key", "number": "key", "order_number": "order_ref"}.get(name, name)

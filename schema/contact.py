@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.customer import AddressValue
+from gateway.customer_fields import AddressValue
 from gateway.names import PersonName as NameValue
 from gateway.survivorship import Choice
 from model.records import Record
 from schema.identity import SourceRef
+from schema.named import named
 
 __all__ = ["Address", "ContactPoint", "PersonName"]
 
 
+@named
 @strawberry.type(description="A person's name as the surviving record holds it.")
 class PersonName:
     given: str | None
@@ -32,6 +34,7 @@ class PersonName:
         ]
 
 
+@named
 @strawberry.type(description="A postal address, taken whole from one record.")
 class Address:
     line1: str | None

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
 
+import schema.commerce  # noqa: F401 (its @named types)
 from connectors.errors import SourceError
 from gateway.customer import CustomerView
+from gateway.customer_fields import ATTRIBUTES, RELATED, Attribute, Related
 from gateway.provenance import Provenance, derived, from_choice, from_record
-from gateway.rules import ATTRIBUTES
 from model.records import Record
 from schema.arguments import max_age_seconds
-from schema.commerce import Order
-from schema.contact import Address, ContactPoint, PersonName
+from schema.contact import ContactPoint
 from schema.dealer import Dealer, Vehicle
 from schema.identity import FieldProvenance, Resolution, SourceIdentity, SourceRef
 from schema.marketing import Consent, Loyalty, consents_of
+from schema.named import named_type
 from schema.pagination import Connection, paginate
 from schema.service import Ticket, TicketStatus
 from schema.timeline import Channel, TimelineEvent, timeline_of
@@ -27,16 +27,29 @@ from schema.timeline import Channel, TimelineEvent, timeline_of
 __all__ = ["Customer"]
 
 
-@strawberry.type(description="One customer, as every system that knows them sees them together.")
+_ATTRIBUTES = {a.name: a for a in ATTRIBUTES}
+_SHOWN = [a.graphql_name for a in ATTRIBUTES]
+
+
 class Customer:
+    """One customer. Its attributes and its built related fields are added below, from the
+    declarations of :mod:`gateway.customer_fields`; then it becomes a strawberry type."""
+
     view: strawberry.Private[CustomerView]
+
+    if TYPE_CHECKING:  # the dataclass __init__ strawberry.type gives it
+
+        def __init__(self, view: CustomerView) -> None: ...
 
     def provenance_of(self, name: str, infos: dict[Any, Any]) -> Provenance:
         """Where one of the customer's own leaves came from (``extensions.provenance``)."""
         if name == "id":
             return from_record(self.view.identity.anchor, "key", infos)
-        choice = self.view.choice(name)
-        return from_choice(choice, name, infos) if choice else derived(self.view.people())
+        declared = _ATTRIBUTES.get(name)
+        choice = self.view.choice(name) if declared else None
+        if declared is None or choice is None:
+            return derived(self.view.people())
+        return from_choice(choice, declared.source_field, infos)
 
     @strawberry.field(
         description="`<source>:<key>` of the customer's anchor record; any linked "
@@ -45,47 +58,22 @@ class Customer:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.view.id)
 
-    @strawberry.field
-    def name(self) -> PersonName | None:
-        choice = self.view.choice("name")
-        return PersonName.of(choice.value, choice) if choice else None
-
-    @strawberry.field(description="The surviving email, normalised (trimmed, lower case).")
-    def email(self) -> str | None:
-        choice = self.view.choice("email")
-        return choice.value if choice else None
-
-    @strawberry.field(description="The surviving phone number, in E.164.")
-    def phone(self) -> str | None:
-        choice = self.view.choice("phone")
-        return choice.value if choice else None
-
-    @strawberry.field
-    def address(self) -> Address | None:
-        choice = self.view.choice("address")
-        return Address.of(choice.value, choice) if choice else None
-
-    @strawberry.field
-    def birth_date(self) -> date | None:
-        choice = self.view.choice("birth_date")
-        return choice.value if choice else None
-
     @strawberry.field(
-        description="Where one settled attribute came from: `name`, `email`, `phone`, "
-        "`address` or `birthDate` (for clients that cannot read `extensions`)."
+        description="Where one settled attribute came from: "
+        f"{', '.join(f'`{name}`' for name in _SHOWN)} (for clients that cannot read `extensions`)."
     )
     def provenance(self, info: strawberry.Info, field: str) -> FieldProvenance | None:
-        attribute = {"birthDate": "birth_date"}.get(field, field)
-        if attribute not in ATTRIBUTES:
+        declared = _ATTRIBUTES.get(field) or _ATTRIBUTES.get(_snake(field))
+        if declared is None:
             raise GraphQLError(
                 f"no attribute {field[:60]!r} ({', '.join(sorted(_SHOWN))})",
                 extensions={"code": "BAD_USER_INPUT"},
             )
-        choice = self.view.choice(attribute)
+        choice = self.view.choice(declared.name)
         if choice is None:
             return None
-        canonical = {"name": "given_name", "address": "address_line1"}.get(attribute, attribute)
-        return FieldProvenance.of(from_choice(choice, canonical, info.context.fetcher.info))
+        infos = info.context.fetcher.info
+        return FieldProvenance.of(from_choice(choice, declared.source_field, infos))
 
     @strawberry.field(description="Every distinct email, with the records that hold it.")
     def emails(self) -> list[ContactPoint]:
@@ -102,17 +90,6 @@ class Customer:
     @strawberry.field(description="Whether identity resolution finished, and what it noted.")
     def resolution(self) -> Resolution:
         return Resolution.of(self.view.identity)
-
-    @strawberry.field(description="Orders from every system that sells, newest first.")
-    async def orders(
-        self, first: int | None = 20, after: str | None = None, max_age: int | None = None
-    ) -> Connection[Order] | None:
-        records = await self.view.related_or_none("order", max_age=max_age_seconds(max_age))
-        if records is None:
-            return None
-        orders = [Order.of(r, self.view) for r in records]
-        orders.sort(key=lambda o: (o.placed_at is not None, o.placed_at, o.id), reverse=True)
-        return paginate(orders, first, after)
 
     @strawberry.field(description="Service cases from every service system, newest first.")
     async def tickets(
@@ -163,7 +140,61 @@ class Customer:
         return paginate(events, first, after)
 
 
-_SHOWN = ("name", "email", "phone", "address", "birthDate")
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _attribute(declared: Attribute) -> Any:
+    """``Customer.<attribute>``: the surviving value, shown by its schema type if it has one."""
+    shown = named_type(declared.type_name) if declared.type_name else None
+
+    def resolve(self: Customer) -> Any:
+        choice = self.view.choice(declared.name)
+        if choice is None:
+            return None
+        return shown.of(choice.value, choice) if shown is not None else choice.value
+
+    resolve.__annotations__ = {"return": (shown or declared.scalar) | None}
+    return strawberry.field(resolver=resolve, description=declared.description)
+
+
+def _related(declared: Related) -> Any:
+    """``Customer.<related>``: a connection of the related records, newest first; null when
+    every system serving them failed."""
+    item = named_type(str(declared.type_name))
+    entity, newest = str(declared.entity), str(declared.newest)
+
+    def newest_first(found: Any) -> tuple[bool, Any, str]:
+        value = getattr(found, newest)
+        return value is not None, value, found.id
+
+    async def resolve(
+        self: Customer, first: int | None = 20, after: str | None = None, max_age: int | None = None
+    ) -> Any:
+        records = await self.view.related_or_none(entity, max_age=max_age_seconds(max_age))
+        if records is None:
+            return None
+        found = sorted((item.of(r, self.view) for r in records), key=newest_first, reverse=True)
+        return paginate(found, first, after)
+
+    # the item type is known only here, so the annotations strawberry reads are set here
+    resolve.__annotations__ = {
+        "first": int | None,
+        "after": str | None,
+        "max_age": int | None,
+        "return": Connection[item] | None,  # type: ignore[valid-type]
+    }
+    return strawberry.field(resolver=resolve, description=declared.description)
+
+
+for _declared in ATTRIBUTES:
+    setattr(Customer, _declared.name, _attribute(_declared))
+for _built in RELATED:
+    if _built.built:
+        setattr(Customer, _built.name, _related(_built))
+strawberry.type(
+    Customer, description="One customer, as every system that knows them sees them together."
+)
 
 
 def _points(view: CustomerView, kind: str) -> list[ContactPoint]:

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from connectors.base import Connector
 from gateway.context import GatewayContext
 from gateway.customer import CustomerView
+from gateway.customer_fields import NESTED, READS
 from gateway.identity import Seed
 from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
@@ -83,19 +84,6 @@ def _seed(
     return Seed(identifier=kind, value=email if email is not None else phone)
 
 
-# customer fields -> the related entities they read; nested fields -> the children they read
-_READS = {
-    "orders": {"order"},
-    "tickets": {"ticket"},
-    "loyalty": {"loyalty"},
-    "consents": {"loyalty"},
-    "vehicles": {"vehicle"},
-    "dealers": {"vehicle"},
-    "timeline": {"order", "ticket", "ticket_note", "loyalty", "vehicle", "service_visit"},
-}
-_NESTED = {"lines": "order_line", "notes": "ticket_note", "serviceVisits": "service_visit"}
-
-
 def _names(selections: list[Any]) -> set[str]:
     found: set[str] = set()
     for selection in selections:
@@ -112,9 +100,9 @@ def wanted_entities(info: Info[GatewayContext, None]) -> set[str]:
     for field in info.selected_fields:
         for selection in getattr(field, "selections", None) or []:
             name = getattr(selection, "name", None)
-            wanted |= _READS.get(name or "", set())
+            wanted |= READS.get(name or "", frozenset())
             nested = _names(getattr(selection, "selections", None) or [])
-            wanted |= {entity for field_name, entity in _NESTED.items() if field_name in nested}
+            wanted |= {entity for field_name, entity in NESTED.items() if field_name in nested}
     return wanted
 
 

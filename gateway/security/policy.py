@@ -14,24 +14,10 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from gateway.customer_fields import PERSONAL_TYPES
 from gateway.security.settings import RolePolicy
 
 __all__ = ["PERSONAL_TYPES", "mask", "permitted"]
-
-PERSONAL_TYPES = frozenset(
-    {
-        "Customer",
-        "PersonName",
-        "Address",
-        "ContactPoint",
-        "SourceRecord",
-        "RecordField",
-        "Consent",
-        "FieldProvenance",
-        "ConflictInfo",
-        "MatchInfo",
-    }
-)
 
 
 def permitted(policy: RolePolicy, type_name: str, field: str) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.registry import BUILTIN_KINDS
 from connectors.rest import RestConfig
 from connectors.sql import SqlConfig
 from gateway.config import ConfigError, Settings, load_settings
@@ -74,6 +75,13 @@ def test_three_mistakes_three_errors(tmp_path: Path) -> None:
         "c360.yaml:13: sources.billing.kind: unknown connector kind 'sqll'"
         " (built in: csv, fixed_width, rest, soap, sql; or 'package.module:Class')",
     ]
+
+
+def test_a_source_without_kind_lists_every_registered_kind(tmp_path: Path) -> None:
+    text = VALID.replace("    kind: sql\n", "")
+    [problem] = problems(tmp_path, text, CRM_KEY="k")
+    assert problem.startswith("c360.yaml:12: sources.billing.kind: required: one of ")
+    assert all(kind in problem for kind in BUILTIN_KINDS)
 
 
 def test_missing_environment_variable(tmp_path: Path) -> None:
