@@ -122,3 +122,15 @@ async def test_a_role_only_tightens_the_limits(demo_estate: DemoEstate, tmp_path
         agent = {"X-API-Key": await new_key(tmp_path, "agent")}
         answer = (await ask(client, four, agent)).json()
     assert answer["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
+
+
+async def test_a_streamed_body_past_the_limit_is_refused(demo_estate: DemoEstate) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(2000):
+            yield b" " * 1000
+
+    async with gateway(demo_estate.settings) as client:
+        answer = await client.post(
+            "/graphql", content=chunks(), headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 413
