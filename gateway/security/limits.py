@@ -13,6 +13,8 @@ those fields can merge grows with the square of their number.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -48,6 +50,7 @@ __all__ = ["Measure", "QueryLimiter", "count_tokens", "measure"]
 PAGE_ARGUMENTS = ("first", "last")
 MAX_VISITS = 100_000  # field nodes walked, fragments expanded: a fragment bomb stops here
 BEYOND = 10**12  # the cost of a document too large to walk
+CACHED_TEXT = 20_000  # longer query texts are measured each time, never kept
 
 
 class _Exhausted(Exception):
@@ -71,7 +74,12 @@ class QueryLimiter(SchemaExtension):
         query = self.execution_context.query
         if query is not None and self.execution_context.graphql_document is None:
             limit = self._limits().tokens
-            if count_tokens(query, limit + 1) > limit:
+            counted = (
+                _tokens(query, limit + 1)
+                if len(query) <= CACHED_TEXT
+                else count_tokens(query, limit + 1)
+            )
+            if counted > limit:
                 self._refuse("QUERY_TOO_LARGE", f"the query has more than {limit} tokens")
             self.execution_context.parse_options["max_tokens"] = limit + 1
         yield
@@ -80,12 +88,7 @@ class QueryLimiter(SchemaExtension):
         document = self.execution_context.graphql_document
         if document is not None:
             limits = self._limits()
-            found = measure(
-                self.execution_context.schema._schema,
-                document.definitions,
-                self.execution_context.variables or {},
-                self.largest_page,
-            )
+            found = self._measure(document)
             checks = (
                 ("QUERY_TOO_DEEP", found.depth, limits.depth, "levels deep"),
                 ("TOO_MANY_ALIASES", found.aliases, limits.aliases, "aliases"),
@@ -102,6 +105,15 @@ class QueryLimiter(SchemaExtension):
                     self._refuse(code, f"the query has {value} {what}; at most {limit}")
         yield
 
+    def _measure(self, document: Any) -> Measure:
+        schema = self.execution_context.schema._schema
+        variables = self.execution_context.variables or {}
+        query = self.execution_context.query
+        key = json.dumps(variables, sort_keys=True, default=str) if query else ""
+        if query is None or len(query) > CACHED_TEXT or len(key) > 1000:
+            return measure(schema, document.definitions, variables, self.largest_page)
+        return _measured(schema, query, key, document, self.largest_page)
+
     def _refuse(self, code: str, message: str) -> None:
         refuse_operation(self.execution_context.context, code, message)
 
@@ -117,6 +129,30 @@ def count_tokens(query: str, stop: int) -> int:
     except GraphQLError:
         return count
     return count
+
+
+@functools.lru_cache(maxsize=1024)
+def _tokens(query: str, stop: int) -> int:
+    return count_tokens(query, stop)
+
+
+_MEASURED: dict[tuple[int, str, str], Measure] = {}
+
+
+def _measured(
+    schema: GraphQLSchema, query: str, variables: str, document: Any, largest_page: int
+) -> Measure:
+    """One measure per query text and variables: the same document asked again costs a
+    dictionary look-up (bounded like the parser's cache)."""
+    key = (id(schema), query, variables)
+    found = _MEASURED.get(key)
+    if found is None:
+        if len(_MEASURED) >= 1024:
+            _MEASURED.clear()
+        found = _MEASURED[key] = measure(
+            schema, document.definitions, json.loads(variables), largest_page
+        )
+    return found
 
 
 class Measure:
