@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.base import EntitySpec
+from connectors.parsing import parse_fields
 from model.records import Record
 from model.timestamps import parse_timestamp
 
@@ -49,11 +50,13 @@ def build_record(source: str, spec: EntitySpec, raw: Any, get: Getter = flat) ->
         logger.warning("%s: a %s record without its key field was skipped", source, spec.name)
         return None
     data["key"] = str(key)
+    if spec.parse:
+        parse_fields(source, spec.name, data, spec.parse)
     return Record(
         source=source,
         entity=spec.name,
         key=str(key),
         data=data,
-        source_fields=spec.fields,
+        source_fields=spec.source_fields,
         updated_at=parse_timestamp(data.get("updated_at"), spec.updated_at_format),
     )

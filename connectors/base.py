@@ -17,6 +17,7 @@ from typing import ClassVar, Self
 
 from connectors.errors import UnsupportedLookup
 from connectors.options import SourceConfig
+from connectors.parsing import FieldParse, source_fields
 from model.records import Record
 
 __all__ = ["Connector", "EntitySpec", "Record", "SourceHealth"]
@@ -30,6 +31,13 @@ class EntitySpec:
     by: frozenset[str]
     fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     updated_at_format: str | None = None
+    parse: Mapping[str, FieldParse] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def source_fields(self) -> Mapping[str, str]:
+        """The source field of every canonical field a record may hold (a split name's parts
+        name the field holding the whole name)."""
+        return source_fields(self.fields, self.parse) if self.parse else self.fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class Connector(abc.ABC):
                     frozenset({"key", *cfg.lookups()}),
                     MappingProxyType(cfg.fields),
                     cfg.updated_at_format,
+                    MappingProxyType(cfg.parse),
                 )
                 for entity, cfg in config.entities.items()
             }

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from connectors.parsing import FieldParseSpec
+
 __all__ = [
     "CachePolicy",
     "Duration",
@@ -132,11 +134,13 @@ class EntityConfig(_Strict):
     ``fields`` maps canonical field names (checked against the catalogue) to the source's own
     field names; it must map ``key``. ``updated_at_format`` is a ``strptime`` format for a
     system that writes its update times its own way (``"%d.%m.%Y %H:%M"``); without it ISO 8601,
-    dates and Unix times are understood.
+    dates and Unix times are understood. ``parse`` says how the source writes other fields
+    (dates, a whole name in one field, phones, postcodes): see :mod:`connectors.parsing`.
     """
 
     fields: dict[Identifier, str] = Field(min_length=1)
     updated_at_format: str | None = None
+    parse: dict[Identifier, FieldParseSpec] = Field(default_factory=dict)
     belongs_to: Parent | None = None
     cache: CachePolicy | None = None
 

@@ -101,7 +101,14 @@ async def evaluate(
         for start in range(0, len(people), batch):
             chunk = people[start : start + batch]
             fetcher = Fetcher(sources)  # one "request" per chunk: its look-ups share batches
-            resolver = IdentityResolver(settings.identity, sources, fetcher, relations.parents())
+            resolver = IdentityResolver(
+                settings.identity,
+                sources,
+                fetcher,
+                relations.parents(),
+                settings.name_variants,
+                settings.forms.providers(),
+            )
             starts = [rng.choice(sorted(truth[p])) for p in chunk]
             found = await resolver.resolve_many([Seed(source=s, key=k) for s, k in starts])
             report.calls += sum(fetcher.calls.values())

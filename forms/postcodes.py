@@ -13,7 +13,8 @@ compact key (no spaces or dashes)::
     True
 
 A value that cannot be a postcode of its country gives None, and is left out of matching.
-For a country without a rule here, the value is upper-cased with single spaces.
+Where the country is unknown or has no rule here, the form is compact: upper case, without
+spaces or dashes (no country tells two postcodes apart by a space alone).
 """
 
 from __future__ import annotations
@@ -104,14 +105,14 @@ def country_code(value: object) -> str | None:
 
 def postcode(value: object, country: str | None = None) -> str | None:
     """The standard form of a postcode of ``country`` (ISO alpha-2); None when it cannot be
-    one. Without a country, or for one without a rule, upper case and single spaces."""
+    one. Without a country, or for one without a rule, compact: ``"ab-12 3"`` -> ``"AB123"``."""
     text = str(value or "").strip().upper()
     if not text:
         return None
     rule = POSTCODE_RULES.get(country or "")
     if rule is None:
-        cleaned = " ".join(text.split())
-        return cleaned if re.fullmatch(r"[A-Z\d][A-Z\d \-]*", cleaned) else None
+        compact = _SEPARATORS.sub("", text)
+        return compact if re.fullmatch(r"[A-Z\d]{2,10}", compact) else None
     return rule.form(_SEPARATORS.sub("", text))
 
 

@@ -24,8 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.base import Connector
 from connectors.options import Identifier, SourceConfig
+from connectors.parsing import parse_problems
 from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
+from forms import NameVariants
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
+from gateway.forms_settings import FormsSettings, load_variants
 from gateway.rules import IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from model.catalogue import CATALOGUE
@@ -89,6 +92,7 @@ class _Document(BaseModel):
     survivorship: SurvivorshipSettings = SurvivorshipSettings()
     cache: CacheSettings = CacheSettings()
     security: SecuritySettings = SecuritySettings()
+    forms: FormsSettings = FormsSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ class Settings:
     survivorship: SurvivorshipSettings = field(default_factory=SurvivorshipSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    forms: FormsSettings = field(default_factory=FormsSettings)
+    name_variants: NameVariants = field(default_factory=NameVariants.built_in)
 
     @property
     def base_dir(self) -> Path:
@@ -157,6 +163,11 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
                 settings[name] = source
     if document is not None and len(settings) == len(sources):
         _check_references(document, settings, report)
+    variants = NameVariants.built_in()
+    if document is not None:
+        variants, problems = load_variants(document.forms, path.parent)
+        for i, message in problems:
+            report.add(("forms", "nicknames", i), message)
     if report.problems or document is None:
         raise ConfigError(sorted(report.problems, key=lambda p: p.line))
     return Settings(
@@ -167,6 +178,8 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
         survivorship=document.survivorship,
         cache=document.cache,
         security=document.security,
+        forms=document.forms,
+        name_variants=variants,
     )
 
 
@@ -269,6 +282,9 @@ def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings
         return None
     for sub_path, message in config.problems():
         report.add((*where, *sub_path), message)
+    for entity_name, entity in config.entities.items():
+        for sub_path, message in parse_problems(entity_name, entity.fields, entity.parse):
+            report.add((*where, "entities", entity_name, *sub_path), message)
     return SourceSettings(name, connector, config) if len(report.problems) == before else None
 
 

@@ -56,5 +56,10 @@ class GatewayContext:
                 self.relations = Relations.from_sources(self.sources)
         self.fetcher = Fetcher(self.sources, self.cache, self.flights, self.background, self.guards)
         self.resolver = IdentityResolver(
-            self.settings.identity, self.sources, self.fetcher, self.relations.parents()
+            self.settings.identity,
+            self.sources,
+            self.fetcher,
+            self.relations.parents(),
+            self.settings.name_variants,
+            self.settings.forms.providers(),
         )

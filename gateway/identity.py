@@ -24,6 +24,7 @@ from typing import Any
 from connectors.errors import SourceError
 from connectors.matching import match_key, normalize_email, normalize_phone
 from connectors.tracing import span
+from forms import DEFAULT_PROVIDERS, EmailProvider, NameVariants, country_code, standard_form
 from gateway.loaders import Fetcher
 from gateway.names import PersonName, name_of, name_similarity
 from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
@@ -99,8 +100,12 @@ class IdentityResolver:
         sources: SourceSet,
         fetcher: Fetcher,
         parents: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
+        variants: NameVariants | None = None,
+        email_providers: Mapping[str, EmailProvider] = DEFAULT_PROVIDERS,
     ) -> None:
         self.settings = settings
+        self.variants = variants or NameVariants.built_in()
+        self.email_providers = email_providers
         self.sources = sources
         self.fetcher = fetcher
         self.order = {name: i for i, name in enumerate(sources)}
@@ -128,6 +133,13 @@ class IdentityResolver:
         if not normal or any(p.search(normal) for p in self._blocked[kind]):
             return None
         return normal
+
+    def comparable(self, field_name: str, data: Mapping[str, Any]) -> str | None:
+        """A field of a record in its standard form (:mod:`forms`): ``12 High Street`` and
+        ``12 high st.`` agree, as do ``sw1a1aa`` and ``SW1A 1AA``."""
+        country = country_code(data.get("country"))
+        value = data.get(field_name)
+        return standard_form(field_name, value, country=country, providers=self.email_providers)
 
     def identifiers_of(self, record: Record) -> Iterable[tuple[str, str]]:
         for kind in self.settings.identifiers:
@@ -214,7 +226,7 @@ class IdentityResolver:
             for group in groups:
                 if name is not None and any(
                     (other := name_of(r.data)) is not None
-                    and name_similarity(name, other) >= self.settings.name_threshold
+                    and name_similarity(name, other, self.variants) >= self.settings.name_threshold
                     for r in group
                 ):
                     group.append(record)
@@ -333,7 +345,7 @@ class IdentityResolver:
             names = [n for r in found.values() if (n := name_of(r.data)) is not None]
             for i, name in enumerate(names):
                 if any(
-                    name_similarity(name, other) >= self.settings.name_threshold
+                    name_similarity(name, other, self.variants) >= self.settings.name_threshold
                     for other in names[i + 1 :]
                 ):
                     return True
@@ -418,15 +430,11 @@ class IdentityResolver:
             if field_name == "name":
                 score += weight * name_score
             else:
-                theirs = _comparable(candidate.data.get(field_name))
+                theirs = self.comparable(field_name, candidate.data)
                 if theirs and theirs in state.values_of(field_name):
                     score += weight
         score /= total
         return round(score, 3) if score >= rule.threshold else None
-
-
-def _comparable(value: Any) -> str:
-    return " ".join(str(value or "").casefold().split())
 
 
 class _State:
@@ -479,13 +487,15 @@ class _State:
         return {value for k, value in self.asked if k == kind}
 
     def values_of(self, field_name: str) -> set[str]:
-        return {_comparable(r.data.get(field_name)) for r in self.records()} - {""}
+        found = (self.resolver.comparable(field_name, r.data) for r in self.records())
+        return {value for value in found if value}
 
     def best_name_score(self, record: Record) -> float:
         name = name_of(record.data)
         if name is None:
             return 0.0
-        return max((name_similarity(name, known) for known in self._names), default=0.0)
+        variants = self.resolver.variants
+        return max((name_similarity(name, known, variants) for known in self._names), default=0.0)
 
     def name_agrees(self, record: Record) -> bool:
         return self.best_name_score(record) >= self.resolver.settings.name_threshold

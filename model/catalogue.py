@@ -62,6 +62,7 @@ CATALOGUE: Mapping[str, CanonicalEntity] = MappingProxyType(
                 "person",
                 "A person as one system knows them.",
                 given_name=_S,
+                middle_name=_S,
                 family_name=_S,
                 full_name=_S,
                 email=_S,

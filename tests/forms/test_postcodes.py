@@ -19,7 +19,8 @@ from forms.postcodes import country_code, postcode, postcode_key
         ("11455", "SE", "114 55"),
         ("00950", "PL", "00-950"),
         ("75008", "FR", "75008"),
-        ("ab-12 3", None, "AB-12 3"),
+        ("ab-12 3", None, "AB123"),
+        ("sw1a 1aa", None, "SW1A1AA"),
     ],
 )
 def test_standard_form_per_country(written: str, country: str | None, standard: str) -> None:

@@ -202,3 +202,48 @@ def test_absurd_durations(tmp_path: Path, timeout: str) -> None:
 def test_a_year_is_still_a_duration(tmp_path: Path) -> None:
     settings = load(tmp_path, VALID.replace("timeout: 2s", "timeout: 366d"), CRM_KEY="k")
     assert settings.sources["crm"].config.timeout == 366 * 86400
+
+
+PARSED = """\
+sources:
+  desk:
+    kind: csv
+    entities:
+      person:
+        file: people.csv
+        fields: {key: ID, full_name: NAME, given_name: FIRST, birth_date: DOB, city: TOWN}
+        parse:
+          full_name: "{family}, {given}"
+          birth_date: "%d/%m/%Y"
+          city: "%Y"
+          phone: {region: GB}
+forms:
+  nicknames: [ours.txt, missing.txt]
+"""
+
+
+def test_parse_declarations_are_checked_against_the_fields(tmp_path: Path) -> None:
+    (tmp_path / "ours.txt").write_text("zebulon, zeb\nbob\n", encoding="utf-8")
+    found = problems(tmp_path, PARSED)
+    assert found[:3] == [
+        "c360.yaml:9: sources.desk.entities.person.parse.full_name: given_name comes from"
+        " full_name's pattern; do not map it as well",
+        "c360.yaml:11: sources.desk.entities.person.parse.city: date formats read dates;"
+        " city is not a date",
+        "c360.yaml:12: sources.desk.entities.person.parse.phone: 'phone' is not one of the"
+        " entity's fields",
+    ]
+    assert (
+        found[3]
+        == f"c360.yaml:14: forms.nicknames.0: {tmp_path}/ours.txt:2: a group needs at least two different names"
+    )
+    assert found[4].startswith(
+        f"c360.yaml:14: forms.nicknames.1: {tmp_path}/missing.txt:1: cannot read"
+    )
+
+
+def test_nickname_files_extend_the_shipped_tables(tmp_path: Path) -> None:
+    (tmp_path / "ours.txt").write_text("zebulon, zeb\n", encoding="utf-8")
+    settings = load(tmp_path, VALID + "forms:\n  nicknames: [ours.txt]\n", CRM_KEY="k")
+    assert settings.name_variants.equivalent("Zeb", "Zebulon")
+    assert settings.name_variants.equivalent("Maggie", "Margaret")
