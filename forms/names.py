@@ -14,6 +14,7 @@ the system wrote it::
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ _APOSTROPHES = "'\u2019`"  # O'Brien, O\u2019Brien and O`Brien are OBrien
 _PLACEHOLDER = re.compile(r"\{(given|middle|family)\}")
 
 
+@functools.lru_cache(maxsize=65536)  # names repeat: every candidate is compared with each
 def plain(text: str) -> str:
     """Lower case, no accents, apostrophes dropped, other punctuation a space, single spaces:
     ``"Zoë O'Brien-Smith"`` -> ``"zoe obrien smith"``."""

@@ -19,6 +19,7 @@ spaces or dashes (no country tells two postcodes apart by a space alone).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -106,7 +107,12 @@ def country_code(value: object) -> str | None:
 def postcode(value: object, country: str | None = None) -> str | None:
     """The standard form of a postcode of ``country`` (ISO alpha-2); None when it cannot be
     one. Without a country, or for one without a rule, compact: ``"ab-12 3"`` -> ``"AB123"``."""
-    text = str(value or "").strip().upper()
+    return _postcode(str(value or ""), country)
+
+
+@functools.lru_cache(maxsize=65536)  # a postcode is compared with every candidate's
+def _postcode(value: str, country: str | None) -> str | None:
+    text = value.strip().upper()
     if not text:
         return None
     rule = POSTCODE_RULES.get(country or "")

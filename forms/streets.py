@@ -70,6 +70,7 @@ def _tables() -> _Tables:
     return tables
 
 
+@functools.lru_cache(maxsize=65536)  # an address is compared with every candidate's
 def split_street(text: str) -> StreetLine | None:
     """The parts of one address line; None when there is no street left to compare."""
     tables = _tables()
