@@ -43,7 +43,7 @@ from connectors._exports import ColumnSpan, ParsedExport, parse_csv, parse_fixed
 from connectors._mapping import build_record
 from connectors.base import Connector, EntitySpec, SourceHealth
 from connectors.errors import SourceMisconfigured, SourceUnavailable
-from connectors.matching import Lookup, LookupSpec, match_key
+from connectors.matching import Lookup, LookupSpec
 from connectors.options import Duration, EntityConfig, Identifier, Problem, SourceConfig
 from model.records import Record
 
@@ -178,10 +178,7 @@ class FileExportConnector(Connector):
             keys, records = index.prefixes[by]
             return {value: _starting(keys, records, value, lookup.limit) for value in values}
         found = index.by[by]
-        return {
-            value: list(found.get(match_key(lookup.match, value, lookup.region) or "", ()))
-            for value in values
-        }
+        return {value: list(found.get(lookup.key(value) or "", ())) for value in values}
 
     async def health(self) -> SourceHealth:
         missing = [str(self.path(e)) for e in self.config.entities if not self.path(e).is_file()]
@@ -260,7 +257,7 @@ class FileExportConnector(Connector):
                             prefixes[name].append((text, number, record))
                     continue
                 assert lookup.column is not None
-                value = match_key(lookup.match, row[lookup.column], lookup.region)
+                value = lookup.key(row[lookup.column])
                 if value:
                     by[name].setdefault(value, []).append(record)
         for problem in parsed.problems:

@@ -1,5 +1,6 @@
-"""How a look-up value meets a stored value: exactly, case-folded, as a phone number, or as a
-prefix. Shared by the connectors that match locally (SQL, files) and by identity resolution.
+"""How a look-up value meets a stored value: exactly, case-folded, as a phone number, as a
+prefix, or by a derived key (a postcode's standard form, the sound of a family name). Shared
+by the connectors that match locally (SQL, files) and by identity resolution.
 
 Legacy systems store identifiers as clerks typed them (``" Ann.Lee@Example.com"``,
 ``(217) 670-2732``); a look-up declared with a match mode finds them all the same::
@@ -8,6 +9,11 @@ Legacy systems store identifiers as clerks typed them (``" Ann.Lee@Example.com"`
       email: {column: email, match: casefold}
       phone: {column: phone, match: phone, region: US}
       search: {columns: [first_name, last_name, email], match: prefix}
+      postcode: {column: post_code, match: postcode, country: GB}   # "sw1a1aa" finds "SW1A 1AA"
+      family_sound: {column: last_name, match: phonetic}            # "Meyer" finds "Maier"
+
+A derived key is computed on both sides: stored values when an export file is indexed at load
+or, in SQL, by an expression on the column; asked values before the look-up.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Annotated, Any, Literal
 
 import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from forms import family_key, postcode_key
 
 __all__ = [
     "Lookup",
@@ -27,7 +35,7 @@ __all__ = [
     "phone_variants",
 ]
 
-MatchMode = Literal["exact", "casefold", "phone", "prefix"]
+MatchMode = Literal["exact", "casefold", "phone", "prefix", "postcode", "phonetic"]
 
 
 def normalize_email(value: str) -> str:
@@ -78,8 +86,12 @@ def phone_variants(value: str, region: str = "US") -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def match_key(mode: MatchMode, value: Any, region: str = "US") -> str | None:
-    """The form in which a stored or asked value is compared under ``mode``; None never matches."""
+def match_key(
+    mode: MatchMode, value: Any, region: str = "US", country: str | None = None
+) -> str | None:
+    """The form in which a stored or asked value is compared under ``mode``; None never matches.
+    ``postcode`` is the compact standard form in ``country`` (:func:`forms.postcode_key`),
+    ``phonetic`` the family name's key (:func:`forms.family_key`)."""
     if value is None:
         return None
     text = str(value).strip()
@@ -89,6 +101,10 @@ def match_key(mode: MatchMode, value: Any, region: str = "US") -> str | None:
         return text
     if mode == "phone":
         return normalize_phone(text, region)
+    if mode == "postcode":
+        return postcode_key(text, country)
+    if mode == "phonetic":
+        return family_key(text)
     return text.casefold()
 
 
@@ -103,6 +119,7 @@ class Lookup(BaseModel):
     columns: list[str] = Field(default_factory=list)
     match: MatchMode = "exact"
     region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     limit: int = Field(default=50, ge=1, le=1000)
 
     @model_validator(mode="after")
@@ -113,6 +130,10 @@ class Lookup(BaseModel):
         elif self.column is None or self.columns:
             raise ValueError("needs one `column` (`columns` is for `match: prefix`)")
         return self
+
+    def key(self, value: Any) -> str | None:
+        """The value as this look-up compares it (see :func:`match_key`)."""
+        return match_key(self.match, value, self.region, self.country)
 
     def searched(self) -> list[str]:
         """The columns this look-up reads."""

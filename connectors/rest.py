@@ -8,6 +8,7 @@ Per entity, path templates say how to read it::
       lookup: {email: /contacts?email={value}} # by an identifier
       children: {customer_no: /customers/{value}/orders}   # by a parent's key
       items: data.results                      # where the list sits in a list answer
+      send: {family_sound: phonetic}           # a look-up the system serves by a derived key
       fields: {key: id, email: emailAddress, city: address.city}
 
 Every value is percent-escaped before it is placed in a template, ``/``, ``?``, ``&`` and ``#``
@@ -21,15 +22,16 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import quote
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
 from connectors.base import EntitySpec, SourceHealth
 from connectors.errors import SourceBadResponse, SourceError, snippet
+from connectors.matching import match_key
 from connectors.options import (
     EntityConfig,
     HttpSourceConfig,
@@ -45,6 +47,20 @@ __all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
+def _sent_shorthand(value: Any) -> Any:
+    return {"form": value} if isinstance(value, str) else value
+
+
+class SentKey(BaseModel):
+    """The derived key a look-up sends instead of the asked value: ``phonetic`` (the family
+    name's key, for a system searched by Soundex) or ``postcode`` (compact, in ``country``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    form: Literal["phonetic", "postcode"]
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
 class RestEntityConfig(EntityConfig):
     get: str | None = None
     batch: str | None = None
@@ -52,6 +68,9 @@ class RestEntityConfig(EntityConfig):
     lookup: dict[Identifier, str] = Field(default_factory=dict)
     children: dict[Identifier, str] = Field(default_factory=dict)
     items: str | None = None
+    send: dict[Identifier, Annotated[SentKey, BeforeValidator(_sent_shorthand)]] = Field(
+        default_factory=dict
+    )
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.lookup) | frozenset(self.children)
@@ -81,6 +100,8 @@ class RestConfig(HttpSourceConfig):
                 yield where, "needs `get` or `batch` to read records by key"
             for both in sorted(set(entity.lookup) & set(entity.children)):
                 yield (*where, "children", both), "already declared under lookup"
+            for sent in sorted(set(entity.send) - set(entity.lookup)):
+                yield (*where, "send", sent), "not one of the entity's lookup templates"
             for path, template, wanted in entity.templates():
                 found = _PLACEHOLDER.findall(template)
                 if found != [wanted]:
@@ -126,10 +147,29 @@ class RestConnector(HttpConnector):
             template, placeholder = cfg.get, "{key}"
         else:
             template, placeholder = {**cfg.lookup, **cfg.children}[by], "{value}"
+        if by in cfg.send:
+            return await self._fetch_derived(spec, cfg, template, wanted, cfg.send[by])
         found = await asyncio.gather(
             *(self._read(spec, cfg, template.replace(placeholder, escape(v))) for v in wanted)
         )
         return dict(zip(wanted, found, strict=True))
+
+    async def _fetch_derived(
+        self,
+        spec: EntitySpec,
+        cfg: RestEntityConfig,
+        template: str,
+        values: list[str],
+        sent: SentKey,
+    ) -> dict[str, list[Record]]:
+        """Ask by each distinct derived key once (Meyer and Maier are one call)."""
+        keys = {value: match_key(sent.form, value, country=sent.country) for value in values}
+        distinct = sorted({key for key in keys.values() if key is not None})
+        answers = await asyncio.gather(
+            *(self._read(spec, cfg, template.replace("{value}", escape(key))) for key in distinct)
+        )
+        by_key = dict(zip(distinct, answers, strict=True))
+        return {value: list(by_key.get(key or "", [])) for value, key in keys.items()}
 
     async def _fetch_batched(
         self, spec: EntitySpec, cfg: RestEntityConfig, template: str, keys: list[str]

@@ -42,8 +42,9 @@ from connectors.errors import (
     SourceUnavailable,
     snippet,
 )
-from connectors.matching import Lookup, LookupSpec, match_key, phone_variants
+from connectors.matching import Lookup, LookupSpec, phone_variants
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+from forms import family_key
 from model.records import Record
 
 __all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig"]
@@ -89,9 +90,17 @@ class SqlConfig(SourceConfig):
         return value
 
     def problems(self) -> Iterator[Problem]:
+        sqlite = make_url(self.url).get_backend_name() == "sqlite"
         for name, entity in self.entities.items():
             if "key" in entity.by:
                 yield ("entities", name, "by", "key"), "`key` is read from fields.key"
+            for by, lookup in entity.by.items():
+                if lookup.match == "phonetic" and not sqlite:
+                    yield (
+                        ("entities", name, "by", by),
+                        "phonetic look-ups need SQLite (or an export file): this database has"
+                        " no function computing c360's family key",
+                    )
 
 
 class SqlConnector(Connector):
@@ -118,7 +127,10 @@ class SqlConnector(Connector):
             url = _read_only_sqlite(url, base_dir)
         else:
             options["pool_pre_ping"] = True
-        return cls(name, config, create_async_engine(url, **options))
+        engine = create_async_engine(url, **options)
+        if url.get_backend_name() == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _register_family_key)
+        return cls(name, config, engine)
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -145,7 +157,7 @@ class SqlConnector(Connector):
             return result
         assert lookup.column is not None
         column = table.c[lookup.column]
-        compared = sa.func.lower(sa.func.trim(column)) if lookup.match == "casefold" else column
+        compared = _compared(column, lookup)
         asked: dict[Any, list[str]] = {}
         params: list[Any] = []
         nul_free = self.engine.dialect.name == "postgresql"  # its text can never hold NUL
@@ -278,7 +290,7 @@ def _asked(column: sa.Column[Any], lookup: Lookup, value: str) -> tuple[Any, lis
     if lookup.match == "exact":
         typed = _typed(column, value)
         return typed, [typed] if typed is not None else []
-    key = match_key(lookup.match, value, lookup.region)
+    key = lookup.key(value)
     if key is None:
         return None, []
     if lookup.match == "phone":
@@ -287,7 +299,29 @@ def _asked(column: sa.Column[Any], lookup: Lookup, value: str) -> tuple[Any, lis
 
 
 def _stored(stored: Any, lookup: Lookup) -> Any:
-    return stored if lookup.match == "exact" else match_key(lookup.match, stored, lookup.region)
+    return stored if lookup.match == "exact" else lookup.key(stored)
+
+
+# The SQLite function that computes a family name's phonetic key in a WHERE clause.
+FAMILY_KEY_FUNCTION = "c360_family_key"
+
+
+def _compared(column: sa.Column[Any], lookup: Lookup) -> sa.ColumnElement[Any]:
+    """The SQL expression a look-up compares: the column, or the derived key computed on it."""
+    if lookup.match == "casefold":
+        return sa.func.lower(sa.func.trim(column))
+    if lookup.match == "postcode":  # the compact form; the exact shape is checked on the rows
+        compact: sa.ColumnElement[Any] = column
+        for separator in (" ", "-", "."):
+            compact = sa.func.replace(compact, separator, "")
+        return sa.func.upper(compact)
+    if lookup.match == "phonetic":
+        return getattr(sa.func, FAMILY_KEY_FUNCTION)(column)  # type: ignore[no-any-return]
+    return column
+
+
+def _register_family_key(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.create_function(FAMILY_KEY_FUNCTION, 1, family_key, deterministic=True)
 
 
 def _typed(column: sa.Column[Any], value: str) -> Any:

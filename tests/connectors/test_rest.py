@@ -162,3 +162,47 @@ async def test_not_found_is_an_empty_answer() -> None:
         httpx.AsyncClient(base_url="http://crm.test"),
     ) as crm:
         assert await crm.fetch("person", "key", ["X"]) == {"X": []}
+
+
+@respx.mock
+async def test_a_look_up_by_a_derived_key_sends_the_key() -> None:
+    route = respx.get("http://crm.test/people", params={"soundex": "M600"}).respond(
+        json=[{"id": 1, "last": "Mayer"}]
+    )
+    config = RestConfig.model_validate(
+        {
+            "kind": "rest",
+            "base_url": "http://crm.test",
+            "http_client": "httpx",
+            "entities": {
+                "person": {
+                    "get": "/people/{key}",
+                    "lookup": {"family_sound": "/people?soundex={value}"},
+                    "send": {"family_sound": "phonetic"},
+                    "fields": {"key": "id", "family_name": "last"},
+                }
+            },
+        }
+    )
+    async with RestConnector.from_config("crm", config, base_dir=Path()) as crm:
+        found = await crm.fetch("person", "family_sound", ["Meyer", "Maier", "123"])
+    assert route.call_count == 1  # Meyer and Maier sound alike: one call
+    assert [r.key for r in found["Meyer"]] == [r.key for r in found["Maier"]] == ["1"]
+    assert found["123"] == []
+
+
+def test_a_derived_key_is_sent_only_for_a_declared_look_up() -> None:
+    config = RestConfig.model_validate(
+        {
+            "kind": "rest",
+            "base_url": "http://crm.test",
+            "entities": {
+                "person": {
+                    "get": "/p/{key}",
+                    "send": {"postcode": "postcode"},
+                    "fields": {"key": "id"},
+                }
+            },
+        }
+    )
+    assert [m for _, m in config.problems()] == ["not one of the entity's lookup templates"]
