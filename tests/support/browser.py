@@ -75,9 +75,10 @@ class Watched:
 
 
 @contextmanager
-def offline_page(browser: Browser) -> Iterator[Watched]:
-    """A fresh context (no cookies, no storage) and page at 1280x800, offline but for 127.0.0.1."""
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+def offline_page(browser: Browser, bypass_csp: bool = False) -> Iterator[Watched]:
+    """A fresh context (no cookies, no storage) and page at 1280x800, offline but for 127.0.0.1.
+    ``bypass_csp`` lets a test add a checking script of its own to the page."""
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=bypass_csp)  # type: ignore[arg-type]
     page = context.new_page()
     watched = Watched(page)
 

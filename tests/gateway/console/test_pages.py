@@ -77,3 +77,10 @@ def test_scripts_never_write_markup_nor_keep_data_in_the_browser(script) -> None
         "document.cookie",
     ):
         assert banned not in code, f"{script.name} uses {banned}"
+
+
+def test_every_module_is_preloaded_with_the_page() -> None:
+    page = (STATIC / "index.html").read_text("utf-8")
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="(js/[a-z]+\.js)"', page))
+    modules = {f"js/{p.name}" for p in STATIC.glob("js/*.js")} - {"js/main.js"}
+    assert preloaded == modules  # no import waterfall on a first load

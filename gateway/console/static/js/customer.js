@@ -16,7 +16,7 @@ let current = null; // {id, frames}
 
 function frame(id, title, onLive) {
   const heading = h("h2", { id: `panel-${id}-title` }, title);
-  const live = h("button", { type: "button", class: "live", "aria-label": `Read ${title.toLowerCase()} live` }, "Read live");
+  const live = h("button", { type: "button", class: "live" }, "Read live", h("span", { class: "sr-only" }, `: ${title.toLowerCase()}`));
   live.addEventListener("click", onLive);
   const state = h("p", { class: "panel-state", role: "status" }, "Loading…");
   const body = h("div", { class: "panel-body" });

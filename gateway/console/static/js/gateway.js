@@ -115,22 +115,21 @@ export async function ask(build, variables) {
   return result;
 }
 
-/** Tries the gateway without a credential: an open gateway needs no sign-in. */
+/**
+ * Tries the credential (or none: an open gateway needs no sign-in) with the one question the
+ * console needs first: the configured sources, for their systems' names and look-ups. False
+ * when the gateway wants a (different) credential.
+ */
 export async function probe() {
   try {
-    await graphql("query Probe { __typename }");
+    const result = await graphql("query Sources { sources { name system entities { name by } } }");
+    systems = new Map((result.data?.sources ?? []).map((s) => [s.name, s]));
     open = credential === null;
     return true;
   } catch (error) {
     if (error instanceof SignInNeeded) return false;
     throw error;
   }
-}
-
-/** The configured sources, for their systems' names and the look-ups they take. */
-export async function loadSources() {
-  const result = await graphql("query Sources { sources { name system entities { name by } } }");
-  systems = new Map((result.data?.sources ?? []).map((s) => [s.name, s]));
 }
 
 export const sources = () => [...systems.values()];

@@ -4,7 +4,7 @@
 
 import { resetBanner } from "./banner.js";
 import { byId, fill, focusHeading, showView } from "./dom.js";
-import { forget, isOpen, loadSources, probe, SignInNeeded, useCredential, who } from "./gateway.js";
+import { forget, isOpen, probe, SignInNeeded, useCredential, who } from "./gateway.js";
 import { showCustomer } from "./customer.js";
 import { keyboard, renderResults, search, state } from "./search.js";
 
@@ -75,7 +75,6 @@ async function enter() {
   byId("who").hidden = false;
   byId("sign-out").hidden = isOpen();
   fill(byId("who-text"), `Signed in: ${who()}`);
-  await loadSources();
   const action = resume;
   resume = null;
   if (action) await guarded(action);

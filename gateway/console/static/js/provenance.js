@@ -21,12 +21,17 @@ export function badge(label, provenance) {
       type: "button",
       class: stale ? "badge stale" : "badge",
       "aria-haspopup": "dialog",
-      "aria-label": `${label} from ${systemOf(provenance.source)}, record ${provenance.record}, ${stale ? "stale" : age}: where it came from`,
       "data-source": provenance.source,
       "data-record": provenance.record ?? "",
     },
     h("span", { class: "badge-source" }, provenance.source),
+    " ",
     h("span", { class: "badge-age" }, age),
+    h(
+      "span",
+      { class: "sr-only" },
+      `: ${label.toLowerCase()} from ${systemOf(provenance.source)}, record ${provenance.record}; where it came from`,
+    ),
   );
   button.addEventListener("click", () => open(button, label, provenance));
   return button;
