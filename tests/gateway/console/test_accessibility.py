@@ -74,3 +74,5 @@ def test_the_keyboard_moves_through_the_customer_in_reading_order(
     assert stops[0] == "Back to the search"
     assert stops[1].startswith("Read live") and "golden record" in stops[1]
     assert [s.split(":")[1].strip().split(" ")[0] for s in stops[2:4]] == ["name", "email"]
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"  # back to the search box
