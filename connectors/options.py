@@ -114,8 +114,11 @@ class Parent(_Strict):
 
     ``belongs_to: {entity: person, by: customer_no, ref: customer_ref}``: the entity is
     fetched for a person with ``by=customer_no`` and the person's key, and its field
-    ``customer_ref`` holds that key. ``source`` names another source's entity (a dealer's
-    service visits, exported to a file, belong to the dealer system's vehicles).
+    ``customer_ref`` holds that key. ``ref`` is optional: many systems do not repeat the
+    parent's key in its children (``/customers/{id}/orders``), and the value asked says whose
+    they are; a child's own key then cannot lead to its parent, and ``shortcut_by`` needs it.
+    ``source`` names another source's entity (a dealer's service visits, exported to a file,
+    belong to the dealer system's vehicles).
     ``shortcut_by`` names a look-up by the key of the parent's own parent (order lines by the
     customer's account number): the records are then fetched with the parent's siblings, one
     tier earlier, instead of after the parents arrive.
@@ -123,7 +126,7 @@ class Parent(_Strict):
 
     entity: Identifier
     by: Identifier
-    ref: Identifier
+    ref: Identifier | None = None
     source: Identifier | None = None
     shortcut_by: Identifier | None = None
 

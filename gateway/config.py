@@ -200,8 +200,13 @@ def _check_references(
                 report.add((*at, "entity"), f"{owner.name} serves no {parent.entity!r}")
             if parent.by != "key" and parent.by not in entity.lookups():
                 report.add((*at, "by"), f"{entity_name} cannot be looked up by {parent.by!r}")
-            if parent.ref not in entity.fields:
+            if parent.ref is not None and parent.ref not in entity.fields:
                 report.add((*at, "ref"), f"{parent.ref!r} is not one of {entity_name}'s fields")
+            if parent.shortcut_by is not None and parent.ref is None:
+                report.add(
+                    (*at, "shortcut_by"),
+                    "needs `ref`: the field that tells which parent each record belongs to",
+                )
             if parent.shortcut_by is not None and parent.shortcut_by not in entity.lookups():
                 report.add(
                     (*at, "shortcut_by"),

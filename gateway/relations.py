@@ -29,7 +29,7 @@ class Relation:
     parent_source: str
     parent_entity: str
     by: str
-    ref: str
+    ref: str | None  # None: the children do not repeat their parent's key
     shortcut_by: str | None = None
 
 
@@ -62,10 +62,12 @@ class Relations:
         return cls(found)
 
     def parents(self) -> dict[tuple[str, str], tuple[str, str, str]]:
-        """(source, entity) -> (parent source, parent entity, the field holding its key)."""
+        """(source, entity) -> (parent source, parent entity, the field holding its key), for
+        the children that hold their parent's key."""
         return {
             (r.child_source, r.child_entity): (r.parent_source, r.parent_entity, r.ref)
             for r in self.all
+            if r.ref is not None
         }
 
     def parent_of(self, relation: Relation) -> Relation | None:
@@ -79,9 +81,14 @@ class Relations:
         found = []
         for relation in self.all:
             parent = self.parent_of(relation) if relation.shortcut_by else None
-            if parent is not None and (parent.parent_source, parent.parent_entity) == (
-                source,
-                entity,
+            if (
+                parent is not None
+                and parent.ref is not None
+                and (parent.parent_source, parent.parent_entity)
+                == (
+                    source,
+                    entity,
+                )
             ):
                 found.append(relation)
         return found
@@ -112,7 +119,8 @@ class Relations:
 
         async def ask(relation: Relation, values: list[str]) -> list[list[Record]]:
             parent = self.parent_of(relation) if relation.shortcut_by else None
-            if parent is not None and relation.shortcut_by:
+            by, ref = relation.shortcut_by, relation.ref
+            if parent is not None and parent.ref is not None and by and ref:
                 # by the grandparent's key, as the prefetch already asked; then keep the
                 # children of these parents
                 wanted = set(values)
@@ -127,7 +135,7 @@ class Relations:
                     found = await fetcher.fetch(
                         relation.child_source,
                         relation.child_entity,
-                        relation.shortcut_by,
+                        by,
                         grand,
                         max_age,
                     )
@@ -135,7 +143,7 @@ class Relations:
                     if failed is not None:
                         failed.setdefault(relation.child_source, exc)
                     return []
-                return [[r for r in rs if str(r.data.get(relation.ref)) in wanted] for rs in found]
+                return [[r for r in rs if str(r.data.get(ref)) in wanted] for rs in found]
             try:
                 return await fetcher.fetch(
                     relation.child_source, relation.child_entity, relation.by, values, max_age

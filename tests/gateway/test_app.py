@@ -71,6 +71,26 @@ async def test_a_new_rest_system_works_from_config_alone(
     assert rest_system.calls["contact"] == 1 and rest_system.calls["orders"] == 1
 
 
+async def test_children_that_do_not_repeat_their_parent_key(
+    tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    # /customers/{id}/orders need not say whose they are: the value asked says it
+    no_ref = NEW_SYSTEM.replace(
+        "        items: items\n        fields: {key: orderId,",
+        "        belongs_to: {entity: person, by: customer_no}\n"
+        "        items: items\n        fields: {key: orderId,",
+    )
+    settings = settings_from(tmp_path, no_ref, WARRANTY_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        body = await graphql(
+            client,
+            """{ customer(sourceKey: {source: "warranty", key: "P-1"}) {
+                orders { edges { node { number total } } } } }""",
+        )
+    orders = body["data"]["customer"]["orders"]["edges"]
+    assert sorted(o["node"]["number"] for o in orders) == ["O-1", "O-2"]
+
+
 async def test_not_found_is_null(tmp_path: Path, rest_system: LegacyRest) -> None:
     settings = settings_from(tmp_path, NEW_SYSTEM, WARRANTY_URL=rest_system.base_url)
     async with gateway(settings) as client:
