@@ -21,6 +21,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.policy import permitted
 from gateway.security.refusal import refuse_operation
 from gateway.security.settings import RolePolicy
@@ -33,7 +34,7 @@ _NAMING = {("Customer", "provenance"): "field"}
 
 class FieldAccess(SchemaExtension):
     def _policy(self) -> RolePolicy | None:
-        return getattr(self.execution_context.context, "policy", None)
+        return security_context(self.execution_context.context).policy
 
     def on_execute(self) -> Iterator[None]:
         policy = self._policy()
@@ -53,7 +54,7 @@ class FieldAccess(SchemaExtension):
         self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
     ) -> Any:
         argument = _NAMING.get((info.parent_type.name, info.field_name))
-        policy = getattr(info.context, "policy", None)
+        policy = security_context(info.context).policy
         if argument is not None and policy is not None:
             named = kwargs.get(argument)
             if isinstance(named, str) and not permitted(

@@ -12,6 +12,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.policy import PERSONAL_TYPES
 
 __all__ = ["AuditTrail"]
@@ -21,11 +22,11 @@ class AuditTrail(SchemaExtension):
     def resolve(
         self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
     ) -> Any:
-        fields = getattr(info.context, "personal_fields", None)
-        if fields is not None and getattr(info.context, "audit", None) is not None:
+        context = security_context(info.context)
+        if context.audit is not None:
             parent = info.parent_type.name
             if parent in PERSONAL_TYPES or get_named_type(info.return_type).name in PERSONAL_TYPES:
-                fields.add(f"{parent}.{info.field_name}")
+                context.personal_fields.add(f"{parent}.{info.field_name}")
         return _next(root, info, *args, **kwargs)
 
     async def on_operation(self) -> AsyncIterator[None]:
@@ -35,9 +36,9 @@ class AuditTrail(SchemaExtension):
             await self._record()
 
     async def _record(self) -> None:
-        context = self.execution_context.context
-        audit = getattr(context, "audit", None)
-        if audit is None or not getattr(context, "personal_fields", None):
+        context = security_context(self.execution_context.context)
+        audit = context.audit
+        if audit is None or not context.personal_fields:
             return
         principal = context.principal
         result = self.execution_context.result

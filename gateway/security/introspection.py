@@ -11,6 +11,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.refusal import refuse_operation
 
 __all__ = ["Introspection", "without_suggestions"]
@@ -21,7 +22,7 @@ _META = ("__schema", "__type")
 
 class Introspection(SchemaExtension):
     def _allowed(self) -> bool:
-        policy = getattr(self.execution_context.context, "policy", None)
+        policy = security_context(self.execution_context.context).policy
         return policy is None or bool(policy.introspection)
 
     def on_validate(self) -> Iterator[None]:

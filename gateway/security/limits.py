@@ -42,6 +42,7 @@ from graphql.language import Lexer, Source, TokenKind
 from graphql.pyutils import Undefined
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.refusal import refuse_operation
 from gateway.security.settings import QueryLimits
 
@@ -64,10 +65,9 @@ class QueryLimiter(SchemaExtension):
         self.largest_page = largest_page
 
     def _limits(self) -> QueryLimits:
-        context = self.execution_context.context
-        settings = getattr(getattr(context, "settings", None), "security", None)
-        limits = settings.limits if settings is not None else QueryLimits()
-        policy = getattr(context, "policy", None)
+        context = security_context(self.execution_context.context)
+        policy = context.policy
+        limits: QueryLimits = context.settings.security.limits
         return limits.tightened(policy.limits if policy is not None else None)
 
     def on_parse(self) -> Iterator[None]:

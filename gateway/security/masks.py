@@ -19,6 +19,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.policy import mask, permitted
 from gateway.security.settings import RolePolicy
 
@@ -72,14 +73,14 @@ class Masks(SchemaExtension):
         self.hidden: dict[str, str] = {}  # every raw value masked in this request -> its mask
 
     def _policy(self) -> RolePolicy | None:
-        policy = getattr(self.execution_context.context, "policy", None)
+        policy = security_context(self.execution_context.context).policy
         return policy if policy is not None and policy.mask else None
 
     def resolve(
         self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
     ) -> Any:
         result = _next(root, info, *args, **kwargs)
-        policy = getattr(info.context, "policy", None)
+        policy = security_context(info.context).policy
         if policy is None or not policy.mask:
             return result
         if inspect.isawaitable(result):

@@ -42,7 +42,7 @@ async def refuse(
 def refuse_operation(context: Any, code: str, message: str, status: int = 400) -> NoReturn:
     """Stop the operation: ``context`` is the GraphQL context (its ``response`` gets the
     status)."""
-    response = getattr(context, "response", None)
+    response = context.response
     if response is not None and hasattr(response, "status_code"):
         response.status_code = status
     raise GraphQLError(message, extensions={"code": code})

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.context import security_context
 from gateway.security.refusal import refuse_operation
 
 __all__ = ["TrustedDocuments", "load_documents"]
@@ -44,11 +45,10 @@ class TrustedDocuments(SchemaExtension):
         yield
 
     async def _check(self) -> None:
-        context = self.execution_context.context
-        settings = getattr(context, "settings", None)
-        security = getattr(settings, "security", None)
-        path = security.trusted_documents if security is not None else None
-        policy = getattr(context, "policy", None)
+        context = security_context(self.execution_context.context)
+        settings = context.settings
+        path = settings.security.trusted_documents
+        policy = context.policy
         only_trusted = policy is not None and policy.trusted_only
         if path is None:
             if only_trusted:
@@ -56,7 +56,6 @@ class TrustedDocuments(SchemaExtension):
                     context, "FORBIDDEN", "this role may only run trusted documents", 403
                 )
             return
-        assert settings is not None
         documents = await _documents(str(settings.base_dir / path))
         query = self.execution_context.query
         if query is None:

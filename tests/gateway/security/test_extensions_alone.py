@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import strawberry
 
 from gateway.security.introspection import Introspection
 from gateway.security.limits import QueryLimiter
-from gateway.security.settings import RolePolicy
+from gateway.security.settings import RolePolicy, SecuritySettings
 
 
 @strawberry.type
@@ -25,10 +26,23 @@ class Query:
 
 
 @dataclass
+class Settings:
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    base_dir: Path = Path(".")
+
+
+@dataclass
 class Context:
+    """What the security extensions read of a context, and nothing else."""
+
     policy: RolePolicy | None = None
     response: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    audit: None = None
+    principal: None = None
+    purpose: str = ""
+    personal_fields: set[str] = field(default_factory=set)
+    customers_seen: set[str] = field(default_factory=set)
 
 
 async def test_the_query_limiter_alone() -> None:
