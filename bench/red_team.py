@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -244,6 +245,13 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=150, help="other dealers' owners tried")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="c360-red-team-"))
+    try:
+        return run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
     folder = work / "estate"
     generate(folder, args.customers, args.seed)
     estate, _ = read_estate(folder, args.dealer)
