@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from connectors.options import CachePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from gateway.app import create_app
@@ -17,6 +18,7 @@ from tests.gateway.test_security import token
 from tests.support.browser import Watched
 from tests.support.console import (
     crm_contacts,
+    go,
     loaded,
     open_customer,
     panel,
@@ -53,6 +55,7 @@ def test_a_messy_phone_finds_the_whole_customer_with_provenance(
     sign_in(page, secured_console.url, token())
     status = search(page, messy(phone))
     assert status.inner_text() == "1 customer found."
+    assert re.sub(r"\D", "", phone)[-4:] not in page.url  # the term stays out of the URL
     shot(page, "search")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
@@ -80,6 +83,8 @@ def test_a_messy_phone_finds_the_whole_customer_with_provenance(
     shot(page, "provenance")
     page.keyboard.press("Escape")
     assert popover.is_hidden() and phone_badge.evaluate("b => b === document.activeElement")
+    stored = page.evaluate("localStorage.length + sessionStorage.length + document.cookie.length")
+    assert stored == 0 and page.context.cookies() == []  # nothing kept in the browser
 
 
 def test_the_service_desk_stopped_shows_a_banner_and_only_cases_unavailable(
@@ -122,3 +127,66 @@ def test_a_crm_name_holding_markup_is_shown_as_text(
     assert title == shown == result == expected
     assert page.locator("main script, main img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_read_live_asks_only_that_panels_system_again(
+    demo_estate: DemoEstate, secured_console: Console, watched: Watched
+) -> None:
+    page, person = watched.page, known_everywhere(demo_estate)
+    sign_in(page, secured_console.url, token())
+    go(page, f"#/customer/crm:{person['crm'][0]}")
+    loaded(page)
+    demo_estate.reset_counts()
+    cases = panel(page, "cases")
+    cases.get_by_role("button", name=re.compile("^Read live")).click()
+    cases.get_by_text("Read live just now.").wait_for()
+    assert "FindCasesByContactId" in demo_estate.instruments["service_desk"].by_route
+    assert demo_estate.instruments["crm"].calls == demo_estate.instruments["dealer"].calls == 0
+
+
+def test_the_timeline_filters_by_channel_and_pages(
+    demo_estate: DemoEstate, secured_console: Console, watched: Watched
+) -> None:
+    page, person = watched.page, known_everywhere(demo_estate)
+    sign_in(page, secured_console.url, token())
+    go(page, f"#/customer/crm:{person['crm'][0]}")
+    loaded(page)
+    timeline = panel(page, "timeline")
+    counter = timeline.locator(".pager [role=status]")
+    total = int(counter.inner_text().rsplit(" ", 1)[1])
+    assert counter.inner_text() == f"Events 1\u201310 of {total}" and total > 10
+    first_page = timeline.locator(".events li").all_inner_texts()
+    timeline.get_by_role("button", name="Older").click()
+    counter.filter(has_text="Events 11\u2013").wait_for()
+    assert set(timeline.locator(".events li").all_inner_texts()).isdisjoint(first_page)
+    for channel in ("commerce", "marketing", "dealer"):
+        timeline.get_by_label(channel).uncheck()
+        page.locator("#panel-timeline[aria-busy=false]").wait_for()
+    channels = {li.get_attribute("data-channel") for li in timeline.locator(".events li").all()}
+    assert channels == {"SERVICE"}
+    assert int(counter.inner_text().rsplit(" ", 1)[1]) < total
+    assert counter.inner_text().startswith("Events 1\u2013")  # a new filter starts at the newest
+
+
+def test_an_older_copy_standing_in_for_a_stopped_system_is_marked_stale(
+    demo_estate: DemoEstate, watched: Watched
+) -> None:
+    page = watched.page
+    key = next(p for p in people(demo_estate) if set(p) == {"crm", "person"})["crm"][0]
+    port = free_port()
+    always_expired = CachePolicy(ttl=0, stale_for=3600)
+    settings = with_source(
+        demo_estate.settings, "crm", base_url=f"http://127.0.0.1:{port}", cache=always_expired
+    )
+    with serve(create_app(settings)) as url:
+        with serve(crm_app(demo_estate.folder, Instruments()), port):
+            open_customer(page, url, f"crm:{key}")
+            fresh = panel(page, "golden").locator("[data-field=name] .badge").inner_text()
+        go(page, "#/")
+        go(page, f"#/customer/crm:{key}")
+        loaded(page)
+        badge = panel(page, "golden").locator("[data-field=name] .badge")
+        banner = page.get_by_role("alert").filter(has_text="Sales CRM").inner_text()
+    assert "stale" not in fresh and badge.inner_text().startswith("crm stale")
+    assert "stale" in (badge.get_attribute("class") or "")
+    assert "(crm) did not answer: its values below are older copies, marked stale" in banner
