@@ -119,6 +119,12 @@ class Connector(abc.ABC):
         Raises a :class:`connectors.errors.SourceError` on any failure of the backend.
         """
 
+    async def sample(self, entity: str, limit: int) -> list[Record]:
+        """Up to ``limit`` records of ``entity``, read to train identity matching
+        (``c360 identity train``). A source that cannot list its records keeps this default,
+        which says so; training then reaches its records through look-ups only."""
+        raise UnsupportedLookup(self.name, f"cannot list its {entity} records")
+
     async def health(self) -> SourceHealth:
         """Whether the source answers now. The default claims health without asking."""
         return SourceHealth(ok=True)

@@ -34,6 +34,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -179,6 +180,11 @@ class FileExportConnector(Connector):
             return {value: _starting(keys, records, value, lookup.limit) for value in values}
         found = index.by[by]
         return {value: list(found.get(lookup.key(value) or "", ())) for value in values}
+
+    async def sample(self, entity: str, limit: int) -> list[Record]:
+        """The first ``limit`` records of the export, in file order."""
+        index = await self._index(entity, self.spec(entity, "key"))
+        return [records[0] for records in islice(index.by["key"].values(), limit)]
 
     async def health(self) -> SourceHealth:
         missing = [str(self.path(e)) for e in self.config.entities if not self.path(e).is_file()]

@@ -143,6 +143,17 @@ class SqlConnector(Connector):
             return SourceHealth(ok=False, detail=exc.detail)
         return SourceHealth(ok=True)
 
+    async def sample(self, entity: str, limit: int) -> list[Record]:
+        """The first ``limit`` rows of the entity's table, in key order."""
+        spec = self.spec(entity, "key")
+        cfg = self.config.entities[entity]
+        table = await self._table(entity, cfg)
+        key = table.c[cfg.lookup("key").column or cfg.fields["key"]]
+        statement = sa.select(*table.c).order_by(key).limit(limit)
+        async with self._guard(f"{entity} sample"), self.engine.connect() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        return [r for row in rows if (r := build_record(self.name, spec, row)) is not None]
+
     async def fetch(
         self, entity: str, by: str, values: Sequence[str]
     ) -> Mapping[str, list[Record]]:

@@ -70,7 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--log-level", default="info")
 
     evaluation = commands.add_parser(
-        "eval-identity", help="measure identity resolution against the demo's ground truth"
+        "eval-identity",
+        help="measure identity resolution against labelled data (--truth) or the demo's truth",
+    )
+    evaluation.add_argument(
+        "--truth", type=Path, help="pairs or clusters of one-person records (JSON lines or CSV)"
+    )
+    evaluation.add_argument("--config", help="the config to resolve with (with --truth)")
+    evaluation.add_argument(
+        "--out", type=Path, help="folder for misses.jsonl and false_links.jsonl (with --truth)"
     )
     evaluation.add_argument(
         "--data", type=Path, default=Path(os.environ.get("C360_DEMO_DATA", ".c360-demo"))
@@ -79,6 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluation.add_argument("--sample", type=int, help="evaluate this many people (default all)")
     evaluation.add_argument("--seed", type=int, default=1, help="seed of the random starts")
     evaluation.add_argument("--services-port", type=int, default=9101)
+
+    identity = commands.add_parser("identity", help="train identity matching")
+    identity_commands = identity.add_subparsers(dest="identity_command", required=True)
+    training = identity_commands.add_parser(
+        "train", help="estimate the matching model from the sources' own records"
+    )
+    training.add_argument("--config", default=os.environ.get("C360_CONFIG", DEFAULT_CONFIG))
+    training.add_argument("--version", help="the model's version (default: file name and time)")
+    training.add_argument("--seed", type=int, default=1, help="seed of the random pairs")
 
     keys = commands.add_parser("keys", help="create, list and revoke API keys")
     keys.add_argument("--config", default=os.environ.get("C360_CONFIG", DEFAULT_CONFIG))
@@ -99,8 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _keys(args)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "eval-identity" and args.truth is not None:
+        from gateway.identity_commands import eval_truth_command
+
+        config = args.config or os.environ.get("C360_CONFIG", DEFAULT_CONFIG)
+        return eval_truth_command(config, args.truth, args.sample, args.seed, args.out)
     if args.command == "eval-identity":
         return _eval_identity(args)
+    if args.command == "identity":
+        from gateway.identity_commands import train_command
+
+        return train_command(args.config, args.version, args.seed)
     if args.command == "schema":
         from schema.build import build_schema
 

@@ -29,7 +29,9 @@ from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
 from forms import NameVariants
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
 from gateway.forms_settings import FormsSettings, load_variants
-from gateway.rules import IdentitySettings, SurvivorshipSettings
+from gateway.linkage.checks import identity_problems, load_match_model
+from gateway.linkage.model import MatchModel
+from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from model.catalogue import CATALOGUE
 
@@ -87,6 +89,7 @@ class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: dict[Identifier, dict[str, Any]] = Field(min_length=1)
+    attributes: dict[Identifier, CustomAttribute] = Field(default_factory=dict)
     server: ServerSettings = ServerSettings()
     identity: IdentitySettings = IdentitySettings()
     survivorship: SurvivorshipSettings = SurvivorshipSettings()
@@ -113,6 +116,8 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     forms: FormsSettings = field(default_factory=FormsSettings)
     name_variants: NameVariants = field(default_factory=NameVariants.built_in)
+    attributes: Mapping[str, CustomAttribute] = field(default_factory=dict)
+    match_model: MatchModel | None = None  # identity.matching's model, trained or default
 
     @property
     def base_dir(self) -> Path:
@@ -124,17 +129,23 @@ class Settings:
         return f"{self.path.name}: valid; {len(self.sources)} sources: {kinds}; {entities} entities"
 
 
-def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate a config file; raises :class:`ConfigError` listing every problem."""
+def load_settings(
+    path: str | Path, environ: Mapping[str, str] | None = None, *, model_file: bool = True
+) -> Settings:
+    """Read and validate a config file; raises :class:`ConfigError` listing every problem.
+    ``model_file=False`` accepts a matching model file that does not exist yet (training)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(str(path), 1, "", f"cannot read: {exc}")]) from exc
-    return parse_settings(text, path=path, environ=os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    return parse_settings(text, path=path, environ=env, model_file=model_file)
 
 
-def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Settings:
+def parse_settings(
+    text: str, *, path: Path, environ: Mapping[str, str], model_file: bool = True
+) -> Settings:
     loaded = load_yaml(text, environ)
     report = _Report(str(path), loaded)
     for located in loaded.problems:
@@ -155,21 +166,29 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
         sources = raw_sources if isinstance(raw_sources, dict) else {}
     else:
         sources = document.sources
+    raw_attributes = loaded.value.get("attributes")
+    custom = {str(a) for a in raw_attributes} if isinstance(raw_attributes, dict) else set()
     settings = {}
     for name, block in sources.items():
         if isinstance(block, dict) and name.isidentifier():
-            source = _source(name, block, report)
+            source = _source(name, block, report, custom)
             if source is not None:
                 settings[name] = source
+    match_model = None
     if document is not None and len(settings) == len(sources):
         _check_references(document, settings, report)
+        persons = {n: s.config.entities.get("person") for n, s in settings.items()}
+        fields = {*CATALOGUE["person"].fields, *custom}
+        for at, message in identity_problems(document.identity, persons, fields):
+            report.add(at, message)
+        match_model = _match_model(document, path, report, model_file)
     variants = NameVariants.built_in()
     if document is not None:
         variants, problems = load_variants(document.forms, path.parent)
         for i, message in problems:
             report.add(("forms", "nicknames", i), message)
     if report.problems or document is None:
-        raise ConfigError(sorted(report.problems, key=lambda p: p.line))
+        raise ConfigError(sorted(report.problems, key=lambda p: (p.file != str(path), p.line)))
     return Settings(
         path=path,
         sources=settings,
@@ -180,7 +199,27 @@ def parse_settings(text: str, *, path: Path, environ: Mapping[str, str]) -> Sett
         security=document.security,
         forms=document.forms,
         name_variants=variants,
+        attributes=document.attributes,
+        match_model=match_model,
     )
+
+
+def _match_model(
+    document: _Document, path: Path, report: _Report, required: bool
+) -> MatchModel | None:
+    matching = document.identity.matching
+    if matching is None or report.problems:
+        return None
+    model, model_path, problems = load_match_model(matching, path.parent, str(path), required)
+    for problem in problems:
+        if model_path is None:
+            report.add(problem.path, problem.message)
+        else:
+            shown = ".".join(str(part) for part in problem.path)
+            report.problems.append(
+                ConfigProblem(str(model_path), problem.line, shown, problem.message)
+            )
+    return model
 
 
 def _check_references(
@@ -267,10 +306,12 @@ def _check_parent_loops(sources: Mapping[str, SourceSettings], report: _Report) 
         report.add(at, f"belongs_to makes a loop: {shown}")
 
 
-def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings | None:
+def _source(
+    name: str, block: dict[str, Any], report: _Report, custom: set[str]
+) -> SourceSettings | None:
     where: KeyPath = ("sources", name)
     before = len(report.problems)
-    _check_catalogue(where, block.get("entities"), report)
+    _check_catalogue(where, block.get("entities"), report, custom)
     kind = block.get("kind")
     if not isinstance(kind, str):
         report.add((*where, "kind"), f"required: one of {kind_names()}, or 'package.module:Class'")
@@ -293,8 +334,9 @@ def _source(name: str, block: dict[str, Any], report: _Report) -> SourceSettings
     return SourceSettings(name, connector, config) if len(report.problems) == before else None
 
 
-def _check_catalogue(where: KeyPath, entities: Any, report: _Report) -> None:
-    """Entity names and their field mappings against the catalogue, on the raw block."""
+def _check_catalogue(where: KeyPath, entities: Any, report: _Report, custom: set[str]) -> None:
+    """Entity names and their field mappings against the catalogue (and the person attributes
+    the config declares), on the raw block."""
     if not isinstance(entities, dict):
         return
     for entity_name, entity in entities.items():
@@ -308,6 +350,8 @@ def _check_catalogue(where: KeyPath, entities: Any, report: _Report) -> None:
         if not isinstance(fields, dict):
             continue
         for field_name in fields:
+            if entity_name == "person" and field_name in custom:
+                continue
             if not canonical.has_field(field_name):
                 hint = _hint(field_name, canonical.fields)
                 report.add((*at, "fields", field_name), f"not a field of {entity_name}{hint}")

@@ -62,4 +62,5 @@ class GatewayContext:
             self.relations.parents(),
             self.settings.name_variants,
             self.settings.forms.providers(),
+            model=self.settings.match_model,
         )

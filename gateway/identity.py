@@ -25,7 +25,10 @@ from connectors.errors import SourceError
 from connectors.matching import match_key, normalize_email, normalize_phone
 from connectors.tracing import span
 from forms import DEFAULT_PROVIDERS, EmailProvider, NameVariants, country_code, standard_form
+from gateway.linkage.defaults import default_model
+from gateway.linkage.model import MatchModel, Waterfall
 from gateway.loaders import Fetcher
+from gateway.matching import Matcher
 from gateway.names import PersonName, name_of, name_similarity
 from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
 from gateway.sources import SourceSet
@@ -51,13 +54,15 @@ class Seed:
 @dataclass(frozen=True, slots=True)
 class Match:
     """Why a record is linked: the rule, the identifier and value, a score, and through which
-    record's identifier it was found."""
+    record's identifier it was found. A ``model`` link carries its waterfall: the match
+    weight against ``via``, comparison by comparison."""
 
-    rule: str  # "seed" | "identifier" | "fuzzy:<rule name>"
+    rule: str  # "seed" | "identifier" | "fuzzy:<rule name>" | "model"
     identifier: str | None = None
     value: str | None = None
     score: float | None = None
     via: RecordId | None = None
+    waterfall: Waterfall | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +107,17 @@ class IdentityResolver:
         parents: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
         variants: NameVariants | None = None,
         email_providers: Mapping[str, EmailProvider] = DEFAULT_PROVIDERS,
+        model: MatchModel | None = None,
     ) -> None:
         self.settings = settings
         self.variants = variants or NameVariants.built_in()
         self.email_providers = email_providers
+        matching = settings.matching
+        self.matcher = (
+            Matcher(matching, model or default_model(matching.built()))
+            if matching is not None
+            else None
+        )
         self.sources = sources
         self.fetcher = fetcher
         self.order = {name: i for i, name in enumerate(sources)}
@@ -243,9 +255,10 @@ class IdentityResolver:
     async def _expand(self, state: _State) -> None:
         for _ in range(self.settings.max_rounds):
             pending = state.take_pending()
-            # fuzzy rules are the last resort: only once no identifier is left to ask
+            # scored matching is the last resort: only once no identifier is left to ask
             fuzzy = [] if pending else self._fuzzy_asks(state)
-            if not pending and not fuzzy:
+            blocking = {} if pending else self._blocking_asks(state)
+            if not pending and not fuzzy and not blocking:
                 return
             state.rounds += 1
             with span(
@@ -253,8 +266,9 @@ class IdentityResolver:
                 round=state.rounds,
                 identifiers=len(pending),
                 fuzzy_rules=len(fuzzy),
+                blocking_lookups=len(blocking),
             ):
-                await self._round(state, pending, fuzzy)
+                await self._round(state, pending, fuzzy, blocking)
             if state.capped:
                 return
         if state.take_pending(peek=True):
@@ -268,19 +282,81 @@ class IdentityResolver:
         state: _State,
         pending: list[tuple[str, str, RecordId | None]],
         fuzzy: list[tuple[FuzzyRule, list[str]]],
+        blocking: Mapping[tuple[str, str], list[str]],
     ) -> None:
         """One round: every pending identifier asked of every source that accepts it, and the
-        fuzzy rules' blocking look-ups, all at once."""
+        fuzzy rules' and blocking rules' look-ups, all at once."""
         by_kind: dict[str, dict[str, RecordId | None]] = {}
         for kind, value, via in pending:
             by_kind.setdefault(kind, {})[value] = via
-        found, candidates = await asyncio.gather(
-            self._lookup(state, by_kind), self._fuzzy_lookup(state, fuzzy)
+        found, candidates, blocked = await asyncio.gather(
+            self._lookup(state, by_kind),
+            self._fuzzy_lookup(state, fuzzy),
+            self._blocking_lookup(state, blocking),
         )
         for kind, values in by_kind.items():
             for value, via in values.items():
                 self._consider(state, kind, value, via, found.get((kind, value), []))
         self._score_all(state, candidates)
+        self._match(state, blocked)
+
+    # probabilistic matching ---------------------------------------------------------------
+
+    def _blocking_asks(self, state: _State) -> dict[tuple[str, str], list[str]]:
+        if self.matcher is None:
+            return {}
+
+        def usable(source: str, lookup: str) -> bool:
+            connector = self.sources.get(source)
+            return (
+                connector is not None
+                and PERSON in connector.entities
+                and lookup in connector.entities[PERSON].by
+            )
+
+        return self.matcher.asks(state.records(), state.blocking_asked, usable)
+
+    async def _blocking_lookup(
+        self, state: _State, asks: Mapping[tuple[str, str], list[str]]
+    ) -> dict[tuple[str, str], dict[str, list[Record]]]:
+        answers = await asyncio.gather(
+            *(
+                self._safe_fetch(state, source, PERSON, lookup, values)
+                for (source, lookup), values in asks.items()
+            )
+        )
+        return {
+            at: dict(zip(values, found, strict=True))
+            for (at, values), found in zip(asks.items(), answers, strict=True)
+            if found is not None
+        }
+
+    def _match(
+        self, state: _State, found: Mapping[tuple[str, str], Mapping[str, list[Record]]]
+    ) -> None:
+        """Score what the blocking look-ups found; link the likely ones (see gateway.matching)."""
+        if self.matcher is None or not found:
+            return
+        if state.shared:
+            state.notes.append("matching skipped: a shared number, namesakes at one address")
+            return
+        linked = state.records()
+        candidates = self.matcher.candidates(found, linked)
+        chosen, notes = self.matcher.decide(linked, candidates, state.prepared)
+        state.notes += notes
+        for scored in chosen:
+            waterfall = scored.waterfall
+            state.link(
+                scored.candidate.record,
+                Match(
+                    "model",
+                    scored.candidate.rule.lookup,
+                    scored.candidate.value,
+                    score=round(waterfall.probability, 6),
+                    via=scored.via,
+                    waterfall=waterfall,
+                ),
+            )
 
     async def _lookup(
         self, state: _State, by_kind: Mapping[str, Mapping[str, RecordId | None]]
@@ -444,6 +520,8 @@ class _State:
         self.asked: set[tuple[str, str]] = set()
         self.pending: list[tuple[str, str, RecordId | None]] = []
         self.fuzzy_asked: dict[str, set[str]] = {}
+        self.blocking_asked: dict[tuple[str, str], set[str]] = {}
+        self.prepared: dict[RecordId, Any] = {}  # each record's values in comparable form
         self.shared: set[tuple[str, str]] = set()
         self.notes: list[str] = []
         self.failed: dict[str, SourceError] = {}

@@ -26,9 +26,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from connectors.options import Identifier
 from gateway.customer_fields import ATTRIBUTES
+from gateway.linkage.settings import MatchingSettings
 
 __all__ = [
     "AttributeRule",
+    "CustomAttribute",
     "FuzzyRule",
     "IdentifierRule",
     "IdentitySettings",
@@ -100,6 +102,17 @@ class IdentitySettings(_Strict):
     max_records: int = Field(default=50, ge=1, le=10_000)
     name_threshold: float = Field(default=0.85, gt=0, le=1)
     fuzzy: list[FuzzyRule] = Field(default_factory=list)
+    matching: MatchingSettings | None = None
+
+
+class CustomAttribute(_Strict):
+    """A person attribute a config adds to the catalogue (``attributes:``), such as a
+    national id or a membership number: sources map it, identity may use it as an
+    identifier, a look-up or a comparison, and ``Customer.identifiers`` lists its values.
+    It is personal data unless ``personal: false``."""
+
+    description: str = ""
+    personal: bool = True
 
 
 def _rule_shorthand(value: Any) -> Any:

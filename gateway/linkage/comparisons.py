@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -81,46 +82,56 @@ class Prepared:
     other: str = ""
 
 
-# A level's test: the two prepared values -> whether they agree at that level.
-Test = Callable[[Prepared, Prepared], bool]
+# A level's test: the two prepared values, and a memo of the distances measured between them
+# (so that two bands of one measure cost one measurement) -> whether they meet that level.
+Test = Callable[[Prepared, Prepared, dict[str, float]], bool]
+_MAX_EDITS = 3  # Levenshtein distances are measured up to this; further is "far"
 
 
-def _exact(a: Prepared, b: Prepared) -> bool:
+def _exact(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     return a.value == b.value
 
 
-def _nickname(a: Prepared, b: Prepared) -> bool:
+def _nickname(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     return bool(a.formal) and NameVariants.built_in().equivalent(a.formal, b.formal)
 
 
-def _swapped(a: Prepared, b: Prepared) -> bool:
+def _swapped(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     return bool(a.other) and (a.value == b.other or a.other == b.value)
 
 
 def _levenshtein(limit: int) -> Test:
-    def test(a: Prepared, b: Prepared) -> bool:
-        return Levenshtein.distance(a.value, b.value, score_cutoff=limit) <= limit
+    def test(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
+        found = memo.get("levenshtein")
+        if found is None:
+            found = memo["levenshtein"] = Levenshtein.distance(
+                a.value, b.value, score_cutoff=_MAX_EDITS
+            )
+        return found <= limit
 
     return test
 
 
 def _jaro_winkler(floor: float) -> Test:
-    def test(a: Prepared, b: Prepared) -> bool:
-        return JaroWinkler.similarity(a.value, b.value, score_cutoff=floor) >= floor
+    def test(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
+        found = memo.get("jaro_winkler")
+        if found is None:
+            found = memo["jaro_winkler"] = JaroWinkler.similarity(a.value, b.value)
+        return found >= floor
 
     return test
 
 
-def _day_month_swapped(a: Prepared, b: Prepared) -> bool:
+def _day_month_swapped(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     x, y = a.value, b.value
     return len(x) == len(y) == 8 and x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
 
 
-def _same_year(a: Prepared, b: Prepared) -> bool:
+def _same_year(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     return len(a.value) >= 4 and a.value[:4] == b.value[:4]
 
 
-def _else(a: Prepared, b: Prepared) -> bool:
+def _else(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
     return True
 
 
@@ -156,10 +167,12 @@ def level_test(label: str) -> Test:
 # normalisers ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def _name_value(text: str) -> str:
     return normalize_name(text)
 
 
+@lru_cache(maxsize=1 << 16)
 def _text_value(text: str) -> str:
     return normalize_name(text).replace(" ", "")
 
@@ -261,7 +274,8 @@ class Comparison:
         """The index in :attr:`labels` of the level the two values meet (0 is ``null``)."""
         if a is None or b is None:
             return 0
+        memo: dict[str, float] = {}
         for i, test in enumerate(tests, start=1):
-            if test(a, b):
+            if test(a, b, memo):
                 return i
         return len(tests)

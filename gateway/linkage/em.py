@@ -25,6 +25,7 @@ Levels = npt.NDArray[np.int_]
 Floats = npt.NDArray[np.float64]
 
 _FLOOR = 1e-6  # no level is impossible: a zero would make one comparison a veto
+_PRIOR_CEILING = 0.99  # candidates that all match say the blocking is too tight, not p = 1
 
 
 def level_shares(
@@ -82,7 +83,7 @@ def estimate_m(
         # M: m as each level's share among the pairs, weighted by p
         new_m = level_shares(levels, counts, p)
         new_m = [old if keep else new for old, new, keep in zip(m, new_m, held, strict=True)]
-        new_prior = float(np.clip(p.mean(), _FLOOR, 1 - _FLOOR))
+        new_prior = float(np.clip(p.mean(), _FLOOR, _PRIOR_CEILING))
         moved = max(
             max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
             abs(new_prior - prior),

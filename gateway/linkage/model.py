@@ -130,10 +130,12 @@ class MatchModel:
     version: str
     trained: Mapping[str, Any] = field(default_factory=dict)
     _tests: dict[str, list[Test]] = field(default_factory=dict, compare=False, repr=False)
+    _prior_weight: float = field(default=0.0, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.prior < 1:
             raise ValueError(f"prior {self.prior} must be between 0 and 1")
+        object.__setattr__(self, "_prior_weight", weight_of(self.prior))
         for c in self.comparisons:
             self._tests[c.comparison.name] = c.comparison.tests()
 
@@ -150,6 +152,16 @@ class MatchModel:
             c.comparison.level(x, y, self._tests[c.comparison.name])
             for c, x, y in zip(self.comparisons, a, b, strict=True)
         ]
+
+    def weight(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> float:
+        """The match weight alone: what :meth:`score` adds up, without laying it out."""
+        total = self._prior_weight
+        for c, x, y in zip(self.comparisons, a, b, strict=True):
+            if x is not None and y is not None:
+                total += c.weight(
+                    c.comparison.level(x, y, self._tests[c.comparison.name]), x.value
+                )[0]
+        return total
 
     def score(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> Waterfall:
         parts = []

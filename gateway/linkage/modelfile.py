@@ -33,7 +33,7 @@ __all__ = ["dump_model", "parse_model"]
 
 
 def dump_model(model: MatchModel) -> str:
-    """The model as YAML text: one line per level, levels in their order, numbers to five
+    """The model as YAML text: one line per level, levels in their order, numbers to six
     significant digits."""
     head = {
         "format": FORMAT,
@@ -67,8 +67,8 @@ def _round(value: float) -> float:
 
 
 def _number(value: float) -> str:
-    """Five significant digits, written so that YAML reads a float (``1.0e-06``, not ``1e-06``)."""
-    text = f"{value:.5g}"
+    """Six significant digits, written so that YAML reads a float (``1.0e-06``, not ``1e-06``)."""
+    text = f"{value:.6g}"
     mantissa, e, exponent = text.partition("e")
     return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}" if e else text
 

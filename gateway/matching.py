@@ -1,0 +1,184 @@
+"""Probabilistic matching at query time: blocking look-ups find candidates, the Fellegi-Sunter
+model scores each against the customer's records, and the ones likely enough are linked.
+
+A candidate's score is its best match weight against any record already linked (two records
+of one person need not agree with every other record of that person, only with one). Rivals
+are settled so that two different people are never both linked:
+
+- the candidates of one system that pass are linked together when they also match each other
+  (duplicates of one person inside that system);
+- when they split into groups that do not match each other (two people who both resemble the
+  customer), the best group is linked only if it leads the next by ``margin`` bits; else
+  neither is, and the identity notes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import Record
+from gateway.linkage.comparisons import NORMALISERS, Prepared
+from gateway.linkage.model import MatchModel, Waterfall, weight_of
+from gateway.linkage.settings import BlockingRule, MatchingSettings
+
+__all__ = ["BLOCKING_FIELDS", "BLOCKING_KEYS", "Candidate", "Matcher", "Scored", "key_of"]
+
+RecordId = tuple[str, str]
+
+
+def _birth_year(data: Mapping[str, Any]) -> str:
+    return NORMALISERS["date"](str(data.get("birth_date") or ""))[:4]
+
+
+# Derived blocking keys: a name -> how a record's value of it is computed, and its field.
+BLOCKING_KEYS: Mapping[str, Callable[[Mapping[str, Any]], str]] = {"birth_year": _birth_year}
+BLOCKING_FIELDS: Mapping[str, str] = {"birth_year": "birth_date"}
+
+
+def key_of(data: Mapping[str, Any], key: str) -> str:
+    """A record's value of a blocking key: a derived key, or the field as written (trimmed)."""
+    derived = BLOCKING_KEYS.get(key)
+    if derived is not None:
+        return derived(data)
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A record a blocking look-up found, with the rule and the value that found it."""
+
+    rule: BlockingRule
+    value: str
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    candidate: Candidate
+    waterfall: Waterfall
+    via: RecordId
+
+
+class Matcher:
+    """The blocking rules and the model of one config; stateless between resolutions."""
+
+    def __init__(self, settings: MatchingSettings, model: MatchModel) -> None:
+        self.settings = settings
+        self.model = model
+        self.threshold = weight_of(settings.link_at)
+
+    def prepared(self, record: Record, cache: dict[RecordId, tuple[Prepared | None, ...]]) -> Any:
+        rid = (record.source, record.key)
+        found = cache.get(rid)
+        if found is None:
+            found = cache[rid] = self.model.prepare(record.data)
+        return found
+
+    def asks(
+        self,
+        records: Iterable[Record],
+        asked: dict[tuple[str, str], set[str]],
+        usable: Callable[[str, str], bool],
+    ) -> dict[tuple[str, str], list[str]]:
+        """The look-ups to make this round: values of the linked records not asked before,
+        one list per (source, look-up) whatever the number of rules sharing it."""
+        records = list(records)
+        asks: dict[tuple[str, str], set[str]] = {}
+        for rule in self.settings.blocking:
+            if not usable(rule.source, rule.lookup):
+                continue
+            at = (rule.source, rule.lookup)
+            values = {v for r in records if (v := key_of(r.data, rule.lookup))}
+            fresh = values - asked.setdefault(at, set())
+            if fresh:
+                asks.setdefault(at, set()).update(fresh)
+        for at, values in asks.items():
+            asked[at] |= values
+        return {at: sorted(values) for at, values in asks.items()}
+
+    def candidates(
+        self,
+        found: Mapping[tuple[str, str], Mapping[str, list[Record]]],
+        linked: Sequence[Record],
+    ) -> list[Candidate]:
+        """The records found that meet every key of a rule that asked for them."""
+        out: list[Candidate] = []
+        for rule in self.settings.blocking:
+            answers = found.get((rule.source, rule.lookup))
+            if not answers:
+                continue
+            others = rule.by[1:]
+            wanted = [{key_of(r.data, k) for r in linked} - {""} for k in others]
+            for value, records in answers.items():
+                for record in records:
+                    if all(
+                        key_of(record.data, k) in w for k, w in zip(others, wanted, strict=True)
+                    ):
+                        out.append(Candidate(rule, value, record))
+        return out
+
+    def decide(
+        self,
+        linked: Sequence[Record],
+        candidates: Sequence[Candidate],
+        cache: dict[RecordId, tuple[Prepared | None, ...]],
+    ) -> tuple[list[Scored], list[str]]:
+        """The candidates to link, and notes on the rivals left unlinked."""
+        known = {(r.source, r.key) for r in linked}
+        references: dict[tuple[Prepared | None, ...], RecordId] = {}
+        for record in linked:
+            references.setdefault(self.prepared(record, cache), (record.source, record.key))
+        passing: dict[str, dict[RecordId, Scored]] = {}
+        for candidate in candidates:
+            record = candidate.record
+            rid = (record.source, record.key)
+            if rid in known or rid in passing.get(record.source, {}):
+                continue
+            mine = self.prepared(record, cache)
+            best: tuple[float, tuple[Prepared | None, ...], RecordId] | None = None
+            for values, via in references.items():
+                weight = self.model.weight(values, mine)
+                if best is None or weight > best[0]:
+                    best = (weight, values, via)
+            if best is not None and best[0] >= self.threshold:
+                waterfall = self.model.score(best[1], mine)
+                passing.setdefault(record.source, {})[rid] = Scored(candidate, waterfall, best[2])
+        links: list[Scored] = []
+        notes: list[str] = []
+        for source, found in passing.items():
+            chosen = self._settle(list(found.values()), cache)
+            if chosen is None:
+                notes.append(
+                    f"matching: {len(found)} records of {source} resemble the customer but not"
+                    " each other, none by a clear margin; none linked"
+                )
+            else:
+                links += chosen
+        return links, notes
+
+    def _settle(
+        self, scored: list[Scored], cache: dict[RecordId, tuple[Prepared | None, ...]]
+    ) -> list[Scored] | None:
+        """One system's passing candidates -> those to link, or None when rivals tie."""
+        if len(scored) == 1:
+            return scored
+        groups: list[list[Scored]] = []
+        for item in sorted(scored, key=lambda s: -s.waterfall.weight):
+            mine = self.prepared(item.candidate.record, cache)
+            for group in groups:
+                if any(
+                    self.model.weight(self.prepared(other.candidate.record, cache), mine)
+                    >= self.threshold
+                    for other in group
+                ):
+                    group.append(item)
+                    break
+            else:
+                groups.append([item])
+        if len(groups) == 1:
+            return groups[0]
+        first, second = groups[0][0].waterfall.weight, groups[1][0].waterfall.weight
+        return groups[0] if first - second >= self.settings.margin else None
