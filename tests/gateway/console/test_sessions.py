@@ -67,6 +67,10 @@ def test_an_ended_session_returns_to_sign_in_and_keeps_the_search(
     assert page.get_by_role("searchbox", name="Find a customer").input_value() == term
     assert page.locator("#results-status").inner_text() == found
     assert page.locator("#results a").all_inner_texts() == results
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+    assert page.locator("#results a").count() == 0 and page.locator("#panels *").count() == 0
+    assert page.locator("#q").input_value() == ""  # nothing of the customer left in the page
 
 
 def test_searches_that_find_nothing_or_too_much_and_unknown_ids_say_so(
