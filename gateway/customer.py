@@ -34,18 +34,19 @@ class CustomerView:
 
     # attributes -----------------------------------------------------------------------------
 
-    def choice(self, attribute: str) -> Choice | None:
-        if attribute not in self._choices:
-            candidates = list(self._candidates(attribute))
+    def choice(self, name: str) -> Choice | None:
+        if name not in self._choices:
+            candidates = list(self._candidates(name))
             settings = self.context.settings.survivorship
-            rule = settings.rule_for(attribute)
-            self._choices[attribute] = pick(
+            rule = settings.rule_for(name)
+            self._choices[name] = pick(
                 candidates,
                 rule.rule,
                 list(self.context.sources),
                 rule.sources or settings.priority,
+                likeness=attribute(name).likeness,
             )
-        return self._choices[attribute]
+        return self._choices[name]
 
     def _candidates(self, name: str) -> Iterable[Candidate]:
         extract, normalize = attribute(name).extract, self.context.resolver.normalize
@@ -63,6 +64,23 @@ class CustomerView:
             if value is not None:
                 held.setdefault(value, []).append(record)
         return list(held.items())
+
+    def identifiers(self) -> list[tuple[str, str, list[Record]]]:
+        """Every distinct value of each attribute the config declares (``attributes:``), as
+        (kind, value, records): normalised where the attribute is an identifier."""
+        found: list[tuple[str, str, list[Record]]] = []
+        for kind in self.context.settings.attributes:
+            held: dict[str, list[Record]] = {}
+            for record in self.people():
+                raw = record.data.get(kind)
+                if kind in self.context.settings.identity.identifiers:
+                    value = self.context.resolver.normalize(kind, raw)
+                else:
+                    value = str(raw).strip() if raw is not None else None
+                if value:
+                    held.setdefault(value, []).append(record)
+            found += [(kind, value, records) for value, records in held.items()]
+        return found
 
     # related records --------------------------------------------------------------------------
 

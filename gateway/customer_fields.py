@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gateway.names import name_of, normalize_name
+from gateway.voting import ADDRESS_LIKENESS, EXACT, NAME_LIKENESS, Likeness
 from model.catalogue import CATALOGUE
 from model.records import Record
 from model.timestamps import parse_timestamp
@@ -91,6 +92,7 @@ class Attribute:
     rule: str | None = None
     personal: bool = True
     identifier: bool = False
+    likeness: Likeness = EXACT
 
     def __post_init__(self) -> None:
         person = CATALOGUE["person"]
@@ -227,7 +229,12 @@ def _birth_date(record: Record, normalize: Normalize) -> tuple[Any, Hashable] | 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
-        "name", None, ("given_name", "family_name", "full_name"), _name, type_name="PersonName"
+        "name",
+        None,
+        ("given_name", "family_name", "full_name"),
+        _name,
+        type_name="PersonName",
+        likeness=NAME_LIKENESS,
     ),
     Attribute(
         "email",
@@ -243,7 +250,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         identifier("phone"),
         identifier=True,
     ),
-    Attribute("address", None, ADDRESS_FIELDS, _address, type_name="Address"),
+    Attribute(
+        "address", None, ADDRESS_FIELDS, _address, type_name="Address", likeness=ADDRESS_LIKENESS
+    ),
     Attribute("birth_date", None, ("birth_date",), _birth_date, scalar=date),
 )
 
@@ -307,6 +316,7 @@ IDENTIFIER_FIELDS = frozenset(a.source_field for a in ATTRIBUTES if a.identifier
 # identifier values records were linked by.
 _ALSO_PERSONAL = (
     "ContactPoint",
+    "CustomerIdentifier",
     "SourceRecord",
     "RecordField",
     "FieldProvenance",

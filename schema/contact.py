@@ -11,7 +11,7 @@ from model.records import Record
 from schema.identity import SourceRef
 from schema.named import named
 
-__all__ = ["Address", "ContactPoint", "PersonName"]
+__all__ = ["Address", "ContactPoint", "CustomerIdentifier", "PersonName"]
 
 
 @named
@@ -59,6 +59,17 @@ class Address:
             region=value.region,
             country=value.country,
         )
+
+
+@strawberry.type(
+    description="One value of a person attribute the config declares (a national id, a"
+    " membership number), and the records holding it."
+)
+class CustomerIdentifier:
+    kind: str = strawberry.field(description="The attribute, as the config names it.")
+    value: str
+    sources: list[SourceRef]
+    records: strawberry.Private[list[Record]]
 
 
 @strawberry.type(description="One distinct email or phone (normalised) and the records holding it.")

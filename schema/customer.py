@@ -15,7 +15,7 @@ from gateway.customer_fields import ATTRIBUTES, RELATED, Attribute, Related
 from gateway.provenance import Provenance, derived, from_choice, from_record
 from model.records import Record
 from schema.arguments import max_age_seconds
-from schema.contact import ContactPoint
+from schema.contact import ContactPoint, CustomerIdentifier
 from schema.dealer import Dealer, Vehicle
 from schema.identity import FieldProvenance, Resolution, SourceIdentity, SourceRef
 from schema.marketing import Consent, Loyalty, consents_of
@@ -82,6 +82,21 @@ class Customer:
     @strawberry.field(description="Every distinct phone number, with the records that hold it.")
     def phones(self) -> list[ContactPoint]:
         return _points(self.view, "phone")
+
+    @strawberry.field(
+        description="Every value of each person attribute the config declares under"
+        " `attributes:` (national ids, membership numbers), with the records that hold it."
+    )
+    def identifiers(self) -> list[CustomerIdentifier]:
+        return [
+            CustomerIdentifier(
+                kind=kind,
+                value=value,
+                sources=[SourceRef(source=r.source, key=r.key) for r in records],
+                records=records,
+            )
+            for kind, value, records in self.view.identifiers()
+        ]
 
     @strawberry.field(description="Each linked record and why it was linked.")
     def identities(self) -> list[SourceIdentity]:

@@ -12,6 +12,7 @@ from gateway.provenance import Provenance
 from model.records import Record
 
 __all__ = [
+    "ComparisonPart",
     "ConflictInfo",
     "FieldProvenance",
     "MatchInfo",
@@ -27,15 +28,74 @@ class SourceRef:
     key: str
 
 
+@strawberry.type(
+    description="One comparison's part in a match weight: the level the two records met and"
+    " the weight it adds (log2 of m/u; negative counts against)."
+)
+class ComparisonPart:
+    comparison: str
+    level: str = strawberry.field(
+        description="`exact`, `nickname`, `swapped`, `levenshtein:1`, `jaro_winkler:0.92`,"
+        " `day_month_swapped`, `same_year`, `else`, or `null` (a value missing: no evidence)."
+    )
+    weight: float
+    term_frequency: float = strawberry.field(
+        description="The part of `weight` due to how common the shared value is."
+    )
+
+
 @strawberry.type(description="Why a record was linked to the customer.")
 class MatchInfo:
     rule: str = strawberry.field(
-        description="`seed` (where the search started), `identifier`, or `fuzzy:<rule>`."
+        description="`seed` (where the search started), `identifier`, `fuzzy:<rule>`, or"
+        " `model` (scored by the matching model)."
     )
-    identifier: str | None = strawberry.field(description="The identifier kind: email, phone...")
+    identifier: str | None = strawberry.field(
+        description="The identifier kind (email, phone...), or the blocking look-up that"
+        " found a `model` link."
+    )
     value: str | None = strawberry.field(description="The normalised identifier value.")
-    score: float | None = strawberry.field(description="The score of a fuzzy rule.")
+    score: float | None = strawberry.field(
+        description="The score of a fuzzy rule; the match probability of a `model` link."
+    )
+    weight: float | None = strawberry.field(
+        description="A `model` link's match weight: `prior` plus every comparison's weight."
+    )
+    probability: float | None = strawberry.field(
+        description="A `model` link's match probability: 2^weight / (1 + 2^weight)."
+    )
+    prior: float | None = strawberry.field(
+        description="The weight before any comparison: how likely a candidate is one person."
+    )
+    comparisons: list[ComparisonPart] = strawberry.field(
+        description="A `model` link's waterfall, against the record named by `via`."
+    )
+    model_version: str | None = strawberry.field(description="The matching model's version.")
     record: strawberry.Private[Record]
+
+    @classmethod
+    def of(cls, link: Link) -> MatchInfo:
+        m, waterfall = link.match, link.match.waterfall
+        return cls(
+            rule=m.rule,
+            identifier=m.identifier,
+            value=m.value,
+            score=m.score,
+            weight=round(waterfall.weight, 4) if waterfall else None,
+            probability=waterfall.probability if waterfall else None,
+            prior=round(waterfall.prior, 4) if waterfall else None,
+            comparisons=[
+                ComparisonPart(
+                    comparison=p.comparison,
+                    level=p.level,
+                    weight=round(p.weight, 4),
+                    term_frequency=round(p.term_frequency, 4),
+                )
+                for p in (waterfall.parts if waterfall else ())
+            ],
+            model_version=waterfall.model_version if waterfall else None,
+            record=link.record,
+        )
 
 
 @strawberry.type(description="One linked source record of the customer.")
@@ -56,13 +116,7 @@ class SourceIdentity:
             source=link.record.source,
             entity=link.record.entity,
             key=link.record.key,
-            matched_by=MatchInfo(
-                rule=m.rule,
-                identifier=m.identifier,
-                value=m.value,
-                score=m.score,
-                record=link.record,
-            ),
+            matched_by=MatchInfo.of(link),
             via=SourceRef(source=m.via[0], key=m.via[1]) if m.via else None,
             record=link.record,
         )

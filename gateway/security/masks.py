@@ -60,6 +60,8 @@ def masking_of(policy: RolePolicy, info: GraphQLResolveInfo[Any], root: Any) -> 
         return None
     if parent == "MatchInfo" and field == "value":
         return by_field.get(str(getattr(root, "identifier", "")))
+    if parent == "CustomerIdentifier" and field == "value":
+        return by_field.get(str(getattr(root, "kind", "")))
     if parent == "ContactPoint" and field == "value":
         above = info.path.prev.prev if info.path.prev is not None else None
         return by_field.get(_LISTS.get(str(above.key) if above else "", ""))

@@ -3,6 +3,7 @@ duplicates inside one system, rivals, and the waterfall every link carries."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from gateway.identity import Identity, IdentityResolver, Seed
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
 from gateway.sources import SourceSet
+from tests.support.gateway import gateway, graphql
 
 FILES = {
     "crm.csv": [
@@ -179,3 +181,27 @@ async def test_a_round_asks_each_source_and_look_up_once(estate: Path) -> None:
     _, fetcher = await resolve(estate, "crm", "C3")
     asked = [key for key in fetcher.calls if key[2] == "postcode"]
     assert sorted(asked) == sorted(set(asked))  # one batched call per (source, look-up)
+
+
+async def test_custom_attributes_are_listed_on_the_customer(estate: Path) -> None:
+    settings = load_settings(estate / "c360.yaml", environ={})
+    query = """{ customer(sourceKey: {source: "crm", key: "C1"}) {
+        identifiers { kind value sources { source key } }
+        identities { key matchedBy { rule weight probability modelVersion
+          comparisons { comparison level weight } } } } }"""
+    async with gateway(settings) as client:
+        answer = await graphql(client, query)
+    customer = answer["data"]["customer"]
+    assert customer["identifiers"] == [
+        {
+            "kind": "national_id",
+            "value": "ab123456",
+            "sources": [{"source": "crm", "key": "C1"}, {"source": "tax", "key": "T1"}],
+        }
+    ]
+    scored = {i["key"]: i["matchedBy"] for i in customer["identities"]}["C2"]
+    assert scored["rule"] == "model" and scored["modelVersion"] == "default-1"
+    assert [c["level"] for c in scored["comparisons"]] == ["nickname", "exact", "exact", "exact"]
+    assert scored["weight"] == pytest.approx(
+        sum(c["weight"] for c in scored["comparisons"]) + math.log2(0.02 / 0.98), abs=1e-3
+    )
