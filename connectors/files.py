@@ -33,7 +33,7 @@ import codecs
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Self
@@ -43,7 +43,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from connectors._exports import ColumnSpan, ParsedExport, parse_csv, parse_fixed_width, parse_span
 from connectors._mapping import build_record
 from connectors.base import Connector, EntitySpec, SourceHealth
-from connectors.errors import SourceMisconfigured, SourceUnavailable
+from connectors.errors import SourceError, SourceMisconfigured, SourceUnavailable
 from connectors.matching import Lookup, LookupSpec
 from connectors.options import Duration, EntityConfig, Identifier, Problem, SourceConfig
 from model.records import Record
@@ -140,6 +140,7 @@ class _Index:
     prefixes: Mapping[str, tuple[list[str], list[Record]]]
     problems: tuple[str, ...]
     checked: float
+    stale: str = ""  # why the file on disk is not the one served (its last good load is)
 
 
 class FileExportConnector(Connector):
@@ -187,9 +188,19 @@ class FileExportConnector(Connector):
         return [records[0] for records in islice(index.by["key"].values(), limit)]
 
     async def health(self) -> SourceHealth:
-        missing = [str(self.path(e)) for e in self.config.entities if not self.path(e).is_file()]
-        if missing:
-            return SourceHealth(ok=False, detail=f"missing: {', '.join(missing)}")
+        """Healthy while every entity's file is read and holds records: an export that is
+        missing, emptied or unreadable is not healthy, even while its last load is served."""
+        failures = []
+        for entity in self.config.entities:
+            try:
+                index = await self._index(entity, self.spec(entity, "key"))
+            except SourceError as exc:
+                failures.append(exc.detail)
+                continue
+            if index.stale:
+                failures.append(f"{index.stale}; serving its last load")
+        if failures:
+            return SourceHealth(ok=False, detail="; ".join(failures))
         problems = sum(len(index.problems) for index in self._indexes.values())
         return SourceHealth(ok=True, detail=f"{problems} malformed rows skipped")
 
@@ -210,22 +221,19 @@ class FileExportConnector(Connector):
             path = self.path(entity)
             try:
                 stat = await asyncio.to_thread(path.stat)
-            except OSError as exc:
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                if current is not None and current.stamp == stamp:
+                    self._indexes[entity] = replace(current, checked=now, stale="")
+                else:
+                    self._indexes[entity] = await asyncio.to_thread(
+                        self._load, entity, spec, path, stamp
+                    )
+            except (OSError, _NoRecords) as exc:
+                failure = SourceUnavailable(self.name, _unreadable(path, exc))
                 if current is None:
-                    raise SourceUnavailable(
-                        self.name, f"cannot read {path}: {exc.strerror}"
-                    ) from exc
-                logger.warning("%s: %s is gone; serving its last load", self.name, path)
-                return current
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if current is not None and current.stamp == stamp:
-                self._indexes[entity] = _Index(
-                    stamp, current.by, current.prefixes, current.problems, now
-                )
-            else:
-                self._indexes[entity] = await asyncio.to_thread(
-                    self._load, entity, spec, path, stamp
-                )
+                    raise failure from exc
+                logger.warning("%s: %s; serving its last load", self.name, failure.detail)
+                self._indexes[entity] = replace(current, checked=now, stale=failure.detail)
             return self._indexes[entity]
 
     def _load(self, entity: str, spec: EntitySpec, path: Path, stamp: tuple[int, int]) -> _Index:
@@ -233,15 +241,22 @@ class FileExportConnector(Connector):
             data = path.read_bytes()
         except OSError as exc:
             raise SourceUnavailable(self.name, f"cannot read {path}: {exc.strerror}") from exc
+        if not data.strip():
+            raise _NoRecords()
         parsed = self.parse(entity, path, data)
         cfg = self.config.entities[entity]
         assert isinstance(cfg, FileEntityConfig)
-        absent = [c for c in cfg.used_columns() if c not in parsed.header]
+        used = cfg.used_columns()
+        absent = [c for c in used if c not in parsed.header]
         if absent:
+            # a first line naming none of the columns is likely a data row: never repeat it
+            found = (
+                f"it has {', '.join(parsed.header)}"
+                if len(absent) < len(used)
+                else "its first line names none of them: is the header line missing?"
+            )
             raise SourceMisconfigured(
-                self.name,
-                f"{path.name} has no column {', '.join(map(repr, absent))}"
-                f" (it has {', '.join(parsed.header) or 'no header'})",
+                self.name, f"{path.name} has no column {', '.join(map(repr, absent))} ({found})"
             )
         lookups = {"key": cfg.lookup("key"), **cfg.by}
         by: dict[str, dict[str, list[Record]]] = {}
@@ -268,11 +283,23 @@ class FileExportConnector(Connector):
                     by[name].setdefault(value, []).append(record)
         for problem in parsed.problems:
             logger.warning("%s: %s", self.name, problem)
+        if not by["key"]:
+            raise _NoRecords()
         sorted_prefixes = {}
         for name, entries in prefixes.items():
             entries.sort(key=lambda entry: (entry[0], entry[1]))
             sorted_prefixes[name] = ([e[0] for e in entries], [e[2] for e in entries])
         return _Index(stamp, by, sorted_prefixes, tuple(parsed.problems), time.monotonic())
+
+
+class _NoRecords(Exception):
+    """An export that holds no records: emptied, or cut off after its header."""
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot read {path}: {exc.strerror}"
+    return f"{path.name} holds no records"
 
 
 def _starting(keys: list[str], records: list[Record], value: str, limit: int) -> list[Record]:

@@ -136,9 +136,13 @@ class SqlConnector(Connector):
         await self.engine.dispose()
 
     async def health(self) -> SourceHealth:
+        """Reads a row of every configured table: ``SELECT 1`` alone succeeds on a SQLite file
+        whose header is garbage, and on a database that lost a table."""
         try:
             async with self._guard("health check"), self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+                for cfg in self.config.entities.values():
+                    table = sa.table(cfg.table, schema=cfg.db_schema)
+                    await conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1))
         except SourceError as exc:
             return SourceHealth(ok=False, detail=exc.detail)
         return SourceHealth(ok=True)

@@ -140,3 +140,46 @@ def test_column_spans(text: str, start: int, end: int) -> None:
 def test_bad_column_spans(text: str) -> None:
     with pytest.raises(ValueError, match="column span|positions start"):
         parse_span(text)
+
+
+@pytest.mark.parametrize("text", ["", "LOYALTY_NO;EMAIL;NAME\n", "LOYALTY_NO;EMAIL;NAME\n\n\n"])
+async def test_an_emptied_export_is_an_error_and_unhealthy(tmp_path: Path, text: str) -> None:
+    write(tmp_path / "loyalty.csv", text)
+    async with make_connector("loyalty", LOYALTY, tmp_path) as loyalty:
+        with pytest.raises(SourceUnavailable, match="loyalty: loyalty.csv holds no records"):
+            await loyalty.fetch("person", "key", ["L-1"])
+        health = await loyalty.health()
+    assert not health.ok and health.detail == "loyalty.csv holds no records"
+
+
+async def test_an_export_emptied_after_a_load_serves_that_load_but_is_unhealthy(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "loyalty.csv"
+    write(path, "LOYALTY_NO;EMAIL;NAME\nL-1;a@x.com;Lee\n")
+    async with make_connector("loyalty", LOYALTY, tmp_path) as loyalty:
+        assert (await loyalty.health()).ok
+        write(path, "LOYALTY_NO;EMAIL;NAME\n")
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+        [found] = (await loyalty.fetch("person", "key", ["L-1"]))["L-1"]
+        emptied = await loyalty.health()
+        write(path, "LOYALTY_NO;EMAIL;NAME\nL-1;a@x.com;Lee\nL-2;b@x.com;Ng\n")
+        restored = await loyalty.health()
+    assert found.data["family_name"] == "Lee"
+    assert not emptied.ok
+    assert emptied.detail == "loyalty.csv holds no records; serving its last load"
+    assert restored.ok
+
+
+async def test_an_export_without_its_header_line_repeats_no_row(tmp_path: Path) -> None:
+    write(tmp_path / "loyalty.csv", "L-1;ann.lee@example.com;Lee\nL-2;bob@example.com;Ng\n")
+    async with make_connector("loyalty", LOYALTY, tmp_path) as loyalty:
+        with pytest.raises(SourceMisconfigured) as caught:
+            await loyalty.fetch("person", "key", ["L-1"])
+        health = await loyalty.health()
+    message = str(caught.value)
+    assert message == (
+        "loyalty: loyalty.csv has no column 'LOYALTY_NO', 'EMAIL', 'NAME' (its first line"
+        " names none of them: is the header line missing?)"
+    )
+    assert not health.ok and "ann.lee" not in health.detail

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.errors import SourceMisconfigured, SourceTimeout, SourceUnavailable
+from connectors.errors import SourceError, SourceMisconfigured, SourceTimeout, SourceUnavailable
 from connectors.sql import SqlConnector
 from tests.support.backends import write_postgres, write_sqlite
 from tests.support.build import make_connector
@@ -124,3 +124,32 @@ async def test_postgres_down() -> None:
             await billing.fetch("person", "key", ["P-1"])
         health = await billing.health()
     assert not health.ok
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(b"this is not a database header" + bytes(100), id="garbage-header"),
+        pytest.param(b"", id="emptied"),
+    ],
+)
+async def test_a_damaged_sqlite_file_is_unhealthy(tmp_path: Path, damage: bytes) -> None:
+    block = write_sqlite(tmp_path / "b.db")
+    async with make_connector("billing", block, tmp_path) as billing:
+        assert (await billing.health()).ok
+        data = (tmp_path / "b.db").read_bytes()
+        (tmp_path / "b.db").write_bytes(damage + data[len(damage) :] if damage else b"")
+        health = await billing.health()
+        with pytest.raises(SourceError):
+            await billing.fetch("person", "key", ["P-1"])
+    assert not health.ok
+
+
+async def test_a_dropped_table_is_unhealthy(tmp_path: Path) -> None:
+    block = write_sqlite(tmp_path / "b.db")
+    async with make_connector("billing", block, tmp_path) as billing:
+        assert (await billing.health()).ok
+        with sqlite3.connect(tmp_path / "b.db") as db:
+            db.execute("DROP TABLE people")
+        health = await billing.health()
+    assert not health.ok and "people" in health.detail

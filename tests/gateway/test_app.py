@@ -251,3 +251,41 @@ async def test_readyz_does_not_show_where_the_config_lives(
         ready = await client.get("/readyz")
     assert ready.status_code == 200 and set(ready.json()) == {"status", "sources"}
     assert str(tmp_path) not in ready.text and "c360.yaml" not in ready.text
+
+
+UNREADABLE = """\
+sources:
+  loyalty:
+    kind: csv
+    critical: true
+    entities: {person: {file: members.csv, by: {email: EMAIL}, fields: {key: ID, email: EMAIL}}}
+  billing:
+    kind: sql
+    url: sqlite+aiosqlite:///billing.db
+    entities: {person: {table: accounts, fields: {key: id}}}
+"""
+
+
+async def test_sources_that_cannot_be_read_are_unhealthy(tmp_path: Path) -> None:
+    (tmp_path / "members.csv").write_text("ID,EMAIL\n")  # the export job wrote its header only
+    (tmp_path / "billing.db").write_bytes(b"garbage, not a database header" * 200)
+    settings = settings_from(tmp_path, UNREADABLE)
+    async with gateway(settings) as client:
+        ready = await client.get("/readyz")
+        body = await graphql(client, RECORD, source="loyalty", key="1")
+    assert ready.status_code == 503
+    assert ready.json()["sources"]["loyalty"]["ok"] is False
+    assert ready.json()["sources"]["billing"]["ok"] is False
+    assert body["errors"][0]["extensions"] == {"code": "SOURCE_UNAVAILABLE", "source": "loyalty"}
+
+
+async def test_an_export_without_its_header_puts_no_row_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "members.csv").write_text("L-1,ann.lee@example.com\nL-2,bob.ng@example.com\n")
+    settings = settings_from(tmp_path, UNREADABLE)
+    async with gateway(settings) as client:
+        body = await graphql(client, RECORD, source="loyalty", key="L-2")
+        ready = await client.get("/readyz")
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "SOURCE_MISCONFIGURED", "source": "loyalty"}
+    for shown in (str(body), ready.text):
+        assert "example.com" not in shown and "L-1" not in shown
