@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from gateway.request_body import MAX_JSON_DEPTH
+from tests.support.bad_bodies import BAD_BODIES, QUERY
 from tests.support.gateway import gateway, settings_from
 
 LOYALTY = """\
@@ -16,23 +17,6 @@ sources:
     kind: csv
     entities: {person: {file: members.csv, by: {email: EMAIL}, fields: {key: ID, email: EMAIL}}}
 """
-
-QUERY = b'{"query": "{ __typename }"'
-
-BAD_BODIES = {
-    "number": b"1",
-    "string": b'"x"',
-    "null": b"null",
-    "true": b"true",
-    "batch": b'[{"query": "{ __typename }"}]',
-    "broken-utf8": b'{"query": "{ __typ\xff\xfeename }"}',
-    "utf8-surrogate": b'{"query": "\xed\xa0\x80"}',
-    "lone-high-surrogate": b'{"query": "{ __typename }", "variables": {"a": "\\ud800"}}',
-    "lone-low-surrogate": b'{"query": "\\udc00"}',
-    "deep-variables": QUERY + b', "variables": {"a": ' + b"[" * 500 + b"]" * 500 + b"}}",
-    "deeper-than-json": b"[" * 5000 + b"]" * 5000,
-    "truncated": QUERY,
-}
 
 
 async def post(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
