@@ -41,6 +41,7 @@ from gateway.security.rate_limit import RateLimit
 from gateway.security.ratelimit import open_limiter
 from gateway.security.tokens import TokenVerifier
 from gateway.singleflight import SingleFlight
+from gateway.slow_clients import BodyDeadline
 from gateway.sources import SourceSet
 from schema.build import build_schema
 
@@ -196,6 +197,7 @@ def create_app(settings: Settings) -> Starlette:
         *console_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyDeadline, timeout=settings.server.body_timeout)
     app.add_middleware(RequestIdMiddleware)
     # added innermost first: body limit -> purpose -> authentication -> rate limit -> app
     if limiter is not None:

@@ -162,22 +162,29 @@ def _serve(
 ) -> int:
     """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to 30 s)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from gateway.app import create_app
-    from gateway.logs import configure_logging
+    from gateway.logs import configure_logging, log_config
+    from gateway.slow_clients import ServerConfig
 
     configure_logging(log_level, json_logs)
     options: dict[str, Any] = {
         "host": host or settings.server.host,
         "port": settings.server.port if port is None else port,
         "log_level": log_level,
+        "log_config": log_config(log_level, json_logs),
         "timeout_graceful_shutdown": 30,
+        "header_timeout": settings.server.header_timeout,
     }
     if workers > 1:
         os.environ["C360_CONFIG"] = str(settings.path.resolve())
-        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=workers, **options)
+        config = ServerConfig(
+            "gateway.app:app_from_environment", factory=True, workers=workers, **options
+        )
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.Server(ServerConfig(create_app(settings), **options)).run()
     return 0
 
 

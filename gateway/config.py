@@ -23,7 +23,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.base import Connector
-from connectors.options import Identifier, SourceConfig
+from connectors.options import Duration, Identifier, SourceConfig
 from connectors.parsing import parse_problems
 from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
 from forms import NameVariants
@@ -33,6 +33,7 @@ from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
+from gateway.slow_clients import BODY_TIMEOUT, HEADER_TIMEOUT
 from model.catalogue import CATALOGUE
 
 __all__ = [
@@ -68,11 +69,17 @@ class ConfigError(Exception):
 
 
 class ServerSettings(BaseModel):
+    """``server:``. ``header_timeout``: how long a request's headers may take to arrive;
+    ``body_timeout``: how long its body may take (408 after); slow clients hold no connection
+    longer."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     graphiql: bool = True
+    header_timeout: Duration = Field(default=HEADER_TIMEOUT, gt=0)
+    body_timeout: Duration = Field(default=BODY_TIMEOUT, gt=0)
 
 
 class CacheSettings(BaseModel):

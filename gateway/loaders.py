@@ -23,10 +23,11 @@ from typing import Literal
 from strawberry.dataloader import DataLoader
 
 from connectors.base import Connector
-from connectors.errors import SourceError
+from connectors.errors import SourceError, UnsupportedLookup
 from connectors.options import CachePolicy
 from connectors.tracing import span
 from gateway.cache import RecordCache, answer_key
+from gateway.logs import WarningLimiter
 from gateway.metrics import BACKEND_CALLS, BACKEND_SECONDS, CACHE_EVENTS
 from gateway.resilience import SourceGuard
 from gateway.singleflight import SingleFlight
@@ -36,6 +37,8 @@ from model.records import Record
 __all__ = ["FetchInfo", "Fetcher", "LoaderKey"]
 
 logger = logging.getLogger("c360.gateway")
+# one warning per failing source per request, and per interval across requests
+SOURCE_WARNINGS = WarningLimiter(logging.getLogger("c360.sources"))
 
 LoaderKey = tuple[str, str, str]  # (source, entity, by)
 CacheState = Literal["miss", "hit", "stale"]
@@ -68,6 +71,7 @@ class Fetcher:
         self.flights = flights if flights is not None else SingleFlight()
         self.background = background if background is not None else set()
         self.calls: Counter[LoaderKey] = Counter()
+        self.warned: set[str] = set()
         self.info: dict[tuple[str, str, str], FetchInfo] = {}
         self._loaders: dict[tuple[str, str, str, float | None], DataLoader[str, list[Record]]] = {}
 
@@ -193,6 +197,11 @@ class Fetcher:
                         found = await guard.call(lambda: connector.fetch(entity, by, asked))
             except SourceError as exc:
                 BACKEND_CALLS.labels(source=source, outcome=exc.code.lower()).inc()
+                if source not in self.warned and not isinstance(exc, UnsupportedLookup):
+                    self.warned.add(source)
+                    # the source and the kind of failure; the call itself may hold an identifier
+                    SOURCE_WARNINGS.warn(source, "source %s failed: %s", source, exc.code)
+                    logger.debug("%s", exc)
                 raise
             finally:
                 BACKEND_SECONDS.labels(source=source).observe(time.perf_counter() - started)

@@ -22,7 +22,13 @@ __all__ = ["MAX_JSON_DEPTH", "error_response", "parse_request_json"]
 # what a recursive walk of the value (validation, encoding) could not handle.
 MAX_JSON_DEPTH = 32
 
-_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "BODY_TOO_LARGE"}
+_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    413: "BODY_TOO_LARGE",
+}
 
 
 def parse_request_json(data: str | bytes) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
-from connectors.errors import SourceError
 from gateway.operation_choice import OperationChoice
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
 from gateway.request_metrics import RequestMetrics
@@ -30,17 +29,14 @@ logger = logging.getLogger("c360.graphql")
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs a failing source as a warning and a client's mistake at debug level, never both
-    with a stack trace: unexpected errors are logged where they are masked."""
+    """Logs errors at debug level, never with a stack trace: a failing source is logged at
+    warning where its call fails (:mod:`gateway.loaders`), unexpected errors where they are
+    masked (:mod:`gateway.source_errors`)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            cause = error.original_error
-            if isinstance(cause, SourceError):
-                # the source and the kind of failure; the call itself may hold an identifier
-                logger.warning("source %s failed: %s", cause.source, cause.code)
             logger.debug("%s", error.message)
 
 

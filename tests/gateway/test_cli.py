@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -169,3 +171,87 @@ def test_the_bundled_configs_check_clean_as_shipped(tmp_path: Path, monkeypatch)
         result = c360("check", str(root / config), cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.startswith("c360.yaml: valid; ")
+
+
+SLOW = """\
+sources:
+  loyalty:
+    kind: csv
+    entities: {person: {file: gone.csv, by: {email: EMAIL}, fields: {key: ID, email: EMAIL}}}
+server: {header_timeout: 300ms, body_timeout: 300ms}
+"""
+
+
+def raw(port: int, data: bytes, *, close: bool = False) -> bytes:
+    """Send ``data`` and read until the server closes the connection (or ``close`` it now)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(data)
+        if close:
+            return b""
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_serve_logs_one_json_stream_and_bounds_slow_clients(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(SLOW)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "serve",
+            "--config",
+            "c360.yaml",
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    query = '{ records(source: "loyalty", entity: "person", by: "email", value: "ann@example.com") { key } }'
+    try:
+        for _ in range(200):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/graphql", params={"query": query})
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        unfinished_headers = raw(port, b"POST /graphql HTTP/1.1\r\nHost: c360\r\nContent-")
+        short_body = raw(
+            port,
+            b"POST /graphql HTTP/1.1\r\nHost: c360\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n" + b'{"query": ',
+        )
+        raw(
+            port,
+            b"POST /graphql HTTP/1.1\r\nHost: c360\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{",
+            close=True,
+        )
+        after = httpx.get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+    assert answer.json()["errors"][0]["extensions"]["code"] == "SOURCE_UNAVAILABLE"
+    assert unfinished_headers == b""  # closed, unanswered
+    head, _, body = short_body.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(body)["errors"][0]["extensions"] == {"code": "REQUEST_TIMEOUT"}
+    assert after.status_code == 200
+    lines = [json.loads(line) for line in stderr.splitlines()]  # every line is JSON
+    messages = [(line["level"], line["logger"], line["message"]) for line in lines]
+    assert ("warning", "c360.sources", "source loyalty failed: SOURCE_UNAVAILABLE") in messages
+    assert ("info", "uvicorn.access", "GET /graphql 200") in messages
+    assert (
+        "info",
+        "c360.http",
+        "closed a connection: request headers not complete in time",
+    ) in messages
+    assert [m for m in messages if m[0] in ("error", "critical")] == []
+    assert "ann@example.com" not in stderr and "Traceback" not in stderr
