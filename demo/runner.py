@@ -36,6 +36,11 @@ class DemoOptions:
     services_port: int = 9101
     latency: str = "0"
     fail_rate: float = 0.0
+    may_replace: bool = True  # False: an estate of another size or seed is an error
+
+
+class EstateMismatch(Exception):
+    """The folder holds an estate of another size or seed, which may not be replaced."""
 
 
 def prepare_estate(options: DemoOptions) -> Path:
@@ -44,7 +49,14 @@ def prepare_estate(options: DemoOptions) -> Path:
     found = is_generated(data)
     customers = options.customers or (found.customers if found else DEFAULT_CUSTOMERS)
     seed = options.seed if options.seed is not None else (found.seed if found else DEFAULT_SEED)
-    if options.regenerate or found is None or (found.customers, found.seed) != (customers, seed):
+    mismatch = found is not None and (found.customers, found.seed) != (customers, seed)
+    if mismatch and not options.may_replace:
+        assert found is not None
+        raise EstateMismatch(
+            f"{data} holds {found.customers:,} customers (seed {found.seed}), not"
+            f" {customers:,} (seed {seed}); it is left as it is: choose another folder"
+        )
+    if options.regenerate or found is None or mismatch:
         print(f"c360 demo: generating {customers:,} customers (seed {seed}) in {data} ...")
         started = time.perf_counter()
         generate(data, customers, seed)

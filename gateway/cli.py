@@ -15,6 +15,7 @@ from gateway.config import ConfigError, Settings, load_settings
 __all__ = ["main"]
 
 DEFAULT_CONFIG = "c360.yaml"
+EVAL_DATA = ".c360-eval"  # eval-identity's own estate: never the demo's folder
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,12 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, help="folder for misses.jsonl and false_links.jsonl (with --truth)"
     )
     evaluation.add_argument(
-        "--data", type=Path, default=Path(os.environ.get("C360_DEMO_DATA", ".c360-demo"))
+        "--data",
+        type=Path,
+        help=f"the estate to evaluate on (default {EVAL_DATA}, generated there and never in the"
+        " demo's folder); an estate of another size there is an error, not replaced",
     )
     evaluation.add_argument("--customers", type=int, help="estate size (default: as generated)")
     evaluation.add_argument("--sample", type=int, help="evaluate this many people (default all)")
     evaluation.add_argument("--seed", type=int, default=1, help="seed of the random starts")
-    evaluation.add_argument("--services-port", type=int, default=9101)
+    evaluation.add_argument(
+        "--services-port",
+        type=int,
+        default=9111,
+        help="first port of the systems it serves (9111; 9101 is the demo's)",
+    )
 
     identity = commands.add_parser("identity", help="train identity matching")
     identity_commands = identity.add_subparsers(dest="identity_command", required=True)
@@ -275,9 +284,20 @@ def _eval_identity(args: argparse.Namespace) -> int:
     from demo.estate import is_generated
     from demo.evaluation import evaluate, load_truth
     from demo.households import households
-    from demo.runner import DemoOptions, served_demo
+    from demo.runner import DemoOptions, EstateMismatch, prepare_estate, served_demo
 
-    options = DemoOptions(args.data, args.customers, services_port=args.services_port)
+    # its own estate unless told otherwise: a running demo's data is never regenerated
+    options = DemoOptions(
+        args.data or Path(EVAL_DATA),
+        args.customers,
+        services_port=args.services_port,
+        may_replace=args.data is None,
+    )
+    try:
+        prepare_estate(options)
+    except EstateMismatch as exc:
+        print(f"c360 eval-identity: {exc}", file=sys.stderr)
+        return 1
     with served_demo(options, os.environ) as (data, settings):
         info = is_generated(data)
         assert info is not None

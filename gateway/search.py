@@ -2,7 +2,8 @@
 
 Each source whose person entity accepts ``by="search"`` is asked once; every hit is resolved
 into its customer (all hits at once, so their look-ups share batches), and hits that land in
-the same customer become one answer. Customers are ordered by name, then id.
+the same customer become one answer, in the order they were found: the schema orders them by
+the name it shows, which survivorship settles.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from connectors.errors import SourceError
 from gateway.identity import Identity, Seed
-from gateway.names import name_of, normalize_name
 from model.records import Record
 
 if TYPE_CHECKING:
@@ -50,9 +50,4 @@ async def search_customers(context: GatewayContext, term: str) -> list[Identity]
             continue
         claimed |= identity.keys()
         customers.append(identity)
-
-    def order(identity: Identity) -> tuple[str, str]:
-        names = [n for r in identity.records() if (n := name_of(r.data))]
-        return (normalize_name(names[0].full) if names else "~", identity.id)
-
-    return sorted(customers, key=order)
+    return customers

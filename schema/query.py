@@ -13,6 +13,7 @@ from gateway.context import GatewayContext
 from gateway.customer import CustomerView
 from gateway.customer_fields import NESTED, READS
 from gateway.identity import Seed
+from gateway.names import normalize_name
 from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
 from gateway.security.scope import visible
@@ -106,6 +107,13 @@ def wanted_entities(info: Info[GatewayContext, None]) -> set[str]:
     return wanted
 
 
+def _by_shown_name(view: CustomerView) -> tuple[str, str]:
+    """Search results by the name ``name { full }`` shows (survivorship's), then id."""
+    choice = view.choice("name")
+    full = choice.value.full if choice is not None else ""
+    return (normalize_name(full) if full else "~", view.id)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -158,8 +166,8 @@ class Query:
             i for i in await search_customers(info.context, term) if visible(i, info.context)
         ]
         info.context.customers_seen.update(i.id for i in identities)
-        customers = [Customer(view=CustomerView(i, info.context)) for i in identities]
-        return paginate(customers, first, after)
+        views = sorted((CustomerView(i, info.context) for i in identities), key=_by_shown_name)
+        return paginate([Customer(view=view) for view in views], first, after)
 
     @strawberry.field(description="Every configured source, in the order of the config.")
     def sources(self, info: Info[GatewayContext, None]) -> list[SourceInfo]:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from demo.estate import generate
 from tests.support.backends import write_csv
+from tests.support.ports import free_run
 from tests.support.servers import free_port
 
 THREE_MISTAKES = """\
@@ -255,3 +257,26 @@ def test_serve_logs_one_json_stream_and_bounds_slow_clients(tmp_path: Path) -> N
     ) in messages
     assert [m for m in messages if m[0] in ("error", "critical")] == []
     assert "ann@example.com" not in stderr and "Traceback" not in stderr
+
+
+def test_eval_identity_leaves_the_demo_estate_alone(tmp_path: Path) -> None:
+    demo = tmp_path / ".c360-demo"
+    generate(demo, customers=40, seed=42)
+    before = {p.name: p.read_bytes() for p in demo.iterdir()}
+    refused = c360("eval-identity", "--data", ".c360-demo", "--customers", "30", cwd=tmp_path)
+    ran = subprocess.run(
+        [
+            *(sys.executable, "-m", "gateway.cli", "eval-identity", "--customers", "30"),
+            *("--sample", "10", "--services-port", str(free_run(3))),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "holds 40 customers (seed 42), not 30 (seed 42)" in refused.stderr
+    assert ran.returncode == 0, ran.stderr
+    assert f"estate: 30 customers, seed 42, in {tmp_path / '.c360-eval'}" in ran.stdout
+    assert {p.name: p.read_bytes() for p in demo.iterdir()} == before

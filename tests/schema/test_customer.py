@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from gateway.context import GatewayContext
+from gateway.names import normalize_name
 from gateway.relations import Relations
 from gateway.sources import SourceSet
 from schema.build import build_schema
@@ -203,3 +204,17 @@ async def test_bad_customer_arguments(
         f"{{ customer({args}) {{ id }} }}" if args else "{ customer { id } }", context_value=context
     )
     assert result.errors and message in result.errors[0].message
+
+
+@pytest.mark.parametrize("term", ["an", "le", "ma", "sm"])
+async def test_search_results_are_ordered_by_the_name_they_show(
+    demo_estate: DemoEstate, sources: SourceSet, term: str
+) -> None:
+    query = """query ($term: String!) { customers(search: $term, first: 100) {
+      edges { node { id name { full } } } } }"""
+    data, _ = await run(demo_estate, sources, query, term=term)
+    shown = [
+        (normalize_name((e["node"]["name"] or {}).get("full") or "~"), e["node"]["id"])
+        for e in data["customers"]["edges"]
+    ]
+    assert len(shown) > 1 and shown == sorted(shown)
