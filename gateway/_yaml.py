@@ -28,6 +28,9 @@ MAX_VALUES = 50_000
 
 _VARIABLE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _MERGE = "tag:yaml.org,2002:merge"
+# flow collections opened one in another past the limit: PyYAML's scanner reads up to a
+# thousand of them ahead before the composer could refuse, so they are refused on the text
+_DEEP_FLOW = re.compile(rf"(?:[\[{{][ \t]*){{{MAX_DEPTH + 1}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,12 @@ class LoadedYaml:
 def load_yaml(text: str, environ: Mapping[str, str]) -> LoadedYaml:
     """Parse ``text``; interpolate environment variables in string values."""
     out = LoadedYaml()
+    if deep := _DEEP_FLOW.search(text):
+        line = text.count("\n", 0, deep.start()) + 1
+        out.problems.append(
+            Located((), line, f"not valid YAML: nests deeper than {MAX_DEPTH} levels")
+        )
+        return out
     loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()

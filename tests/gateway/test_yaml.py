@@ -79,3 +79,12 @@ def test_merge_keys_still_merge() -> None:
     assert loaded.value["crm"] == {"timeout": "5s", "kind": "rest"}
     assert loaded.value["both"] == {"a": 1, "b": 2, "c": 3}
     assert loaded.line_of(("crm", "timeout")) == 4
+
+
+def test_deep_flow_nesting_is_refused_before_parsing() -> None:
+    text = "sources:\n  crm: {a: " + "[ " * 65 + "]" * 65 + "}\n"
+    assert [(p.line, p.message) for p in load_yaml(text, {}).problems] == [
+        (2, f"not valid YAML: nests deeper than {MAX_DEPTH} levels")
+    ]
+    shallow = "sources:\n  crm: {a: " + "[" * 60 + "]" * 60 + "}\n"
+    assert load_yaml(shallow, {}).problems == []
