@@ -16,25 +16,25 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    get_named_type,
+)
 from strawberry.extensions import SchemaExtension
 
+from gateway.customer_fields import ATTRIBUTES
 from gateway.security.context import security_context
 from gateway.security.policy import mask, permitted
 from gateway.security.settings import RolePolicy
 
 __all__ = ["Masks", "attribute_masks", "masking_of"]
 
-# a customer attribute -> the canonical record fields that hold it
-ATTRIBUTE_FIELDS = {
-    "name": ("given_name", "family_name", "full_name"),
-    "email": ("email",),
-    "phone": ("phone",),
-    "address": ("address_line1", "address_line2", "city", "postcode", "region", "country"),
-    "birth_date": ("birth_date",),
-}
+_BY_NAME = {a.graphql_name: a for a in ATTRIBUTES} | {a.name: a for a in ATTRIBUTES}
+_BY_TYPE = {a.type_name: a for a in ATTRIBUTES if a.type_name}  # PersonName -> name
 _LISTS = {"emails": "email", "phones": "phone"}  # Customer lists of contact points
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def attribute_masks(policy: RolePolicy) -> dict[str, str]:
@@ -42,19 +42,22 @@ def attribute_masks(policy: RolePolicy) -> dict[str, str]:
     found: dict[str, str] = {}
     for pattern, kind in policy.mask.items():
         type_name, _, field = pattern.partition(".")
-        attribute = _CAMEL.sub("_", field).lower()
-        if type_name == "Customer":
-            for name in ATTRIBUTE_FIELDS.get(attribute, (attribute,)):
+        attribute = _BY_NAME.get(field)
+        if type_name == "Customer" and attribute is not None:
+            for name in attribute.reads:
                 found[name] = kind
     return found
 
 
 def masking_of(policy: RolePolicy, info: GraphQLResolveInfo[Any], root: Any) -> str | None:
-    """The mask for the value of the field being resolved, if any."""
+    """The mask for the value of the leaf being resolved, if any."""
     parent, field = info.parent_type.name, info.field_name
     direct = policy.mask.get(f"{parent}.{field}")
     if direct is not None:
         return direct
+    whole = _BY_TYPE.get(parent)  # a leaf of PersonName under a mask of Customer.name
+    if whole is not None and f"Customer.{whole.graphql_name}" in policy.mask:
+        return policy.mask[f"Customer.{whole.graphql_name}"]
     by_field = attribute_masks(policy)
     if not by_field:
         return None
@@ -111,11 +114,13 @@ class Masks(SchemaExtension):
                 k: self._hide(by_field[k], v) if k in by_field else v for k, v in result.items()
             }
         if parent == "Customer" and field == "provenance":
-            named = _CAMEL.sub("_", str(kwargs.get("field", ""))).lower()
-            kind = policy.mask.get(f"Customer.{kwargs.get('field')}") or attribute_masks(
-                policy
-            ).get(ATTRIBUTE_FIELDS.get(named, (named,))[0])
+            attribute = _BY_NAME.get(str(kwargs.get("field", "")))
+            kind: str | None = (
+                policy.mask.get(f"Customer.{attribute.graphql_name}") if attribute else None
+            )
             return self._conflicts(result, kind) if kind else result
+        if not isinstance(get_named_type(info.return_type), GraphQLScalarType | GraphQLEnumType):
+            return result  # an object (a name, an address): its leaves are masked one by one
         kind = masking_of(policy, info, root)
         if kind is None:
             return result

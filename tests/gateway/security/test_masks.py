@@ -65,3 +65,24 @@ async def test_raw_records_are_masked_like_the_customer(
     assert record["data"]["email"].startswith("***@") and values["email"].startswith("***@")
     assert digits(contact["phoneNumber"]) not in re.sub(r"\D", "", answer.text)
     assert contact["emailAddress"].strip().split("@")[0] not in answer.text
+
+
+async def test_a_masked_name_or_address_masks_each_of_its_parts(
+    demo_estate: DemoEstate, tmp_path: Path
+) -> None:
+    settings = secured(demo_estate, tmp_path)
+    masked = settings.security.roles["agent"].model_copy(
+        update={"mask": {"Customer.name": "redact", "Customer.address": "redact"}}
+    )
+    settings = secured(demo_estate, tmp_path, roles={**settings.security.roles, "masked": masked})
+    query = """query @provenance { customer(id: "crm:C-000001") {
+      name { given family full } address { line1 city postcode } } }"""
+    async with gateway(settings) as client:
+        headers = {"X-API-Key": await new_key(tmp_path, "masked")}
+        answer = (await ask(client, query, headers)).json()
+    assert "errors" not in answer, answer["errors"]
+    customer = answer["data"]["customer"]
+    assert set(customer["name"].values()) <= {"***", None}
+    assert set(customer["address"].values()) <= {"***", None}
+    for entry in answer["extensions"]["provenance"].values():
+        assert all(c["value"] == "***" for c in entry.get("conflicts", []))
