@@ -14,17 +14,16 @@ among them those of a household sharing one phone and those reached through a pl
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.config import Settings
-from gateway.identity import IdentityResolver, Seed
-from gateway.loaders import Fetcher
-from gateway.relations import Relations
-from gateway.sources import SourceSet
+from gateway.config import CacheSettings, Settings
+from gateway.identity import Seed
+from gateway.runtime import Runtime
 
 __all__ = ["Report", "evaluate", "load_truth"]
 
@@ -95,23 +94,14 @@ async def evaluate(
         people = sorted(rng.sample(people, sample))
     owner = {record: person for person, records in truth.items() for record in records}
     report = Report()
-    sources = SourceSet.open(settings)
-    try:
-        relations = Relations.from_sources(sources)
+    uncached = dataclasses.replace(settings, cache=CacheSettings(enabled=False))
+    async with Runtime(uncached) as runtime:
         for start in range(0, len(people), batch):
             chunk = people[start : start + batch]
-            fetcher = Fetcher(sources)  # one "request" per chunk: its look-ups share batches
-            resolver = IdentityResolver(
-                settings.identity,
-                sources,
-                fetcher,
-                relations.parents(),
-                settings.name_variants,
-                settings.forms.providers(),
-            )
+            context = runtime.context()  # one "request" per chunk: its look-ups share batches
             starts = [rng.choice(sorted(truth[p])) for p in chunk]
-            found = await resolver.resolve_many([Seed(source=s, key=k) for s, k in starts])
-            report.calls += sum(fetcher.calls.values())
+            found = await context.resolver.resolve_many([Seed(source=s, key=k) for s, k in starts])
+            report.calls += sum(context.fetcher.calls.values())
             for person, identity in zip(chunk, found, strict=True):
                 _score(
                     report,
@@ -125,8 +115,6 @@ async def evaluate(
                     report.incomplete += 1
                 if identity is not None and identity.failed:
                     report.source_failures += 1
-    finally:
-        await sources.aclose()
     return report
 
 

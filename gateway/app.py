@@ -23,26 +23,19 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gateway.cache import RecordCache, open_store
+from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.console import console_routes, graphiql_page
 from gateway.context import GatewayContext
-from gateway.hooks import ReplayGuard, invalidate_hook
+from gateway.hooks import invalidate_hook
 from gateway.logs import RequestIdMiddleware
-from gateway.relations import Relations
 from gateway.request_body import error_response, parse_request_json
-from gateway.resilience import SourceGuard
-from gateway.security.audit import AuditLog
+from gateway.runtime import Runtime
 from gateway.security.authentication import Authentication
 from gateway.security.body_limit import BodyLimit
-from gateway.security.keys import KeyStore
 from gateway.security.purpose import PurposeHeader
 from gateway.security.rate_limit import RateLimit
-from gateway.security.ratelimit import open_limiter
-from gateway.security.tokens import TokenVerifier
-from gateway.singleflight import SingleFlight
 from gateway.slow_clients import BodyDeadline
-from gateway.sources import SourceSet
 from schema.build import build_schema
 
 __all__ = ["GatewayGraphQL", "create_app"]
@@ -54,21 +47,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
-        state = request.app.state
+        runtime: Runtime = request.app.state.runtime
         scope_state = request.scope.get("state", {})
-        return GatewayContext(
+        return runtime.context(
+            request,
+            response,
             principal=scope_state.get("principal"),
             purpose=scope_state.get("purpose", ""),
-            audit=state.audit,
-            guards=state.guards,
-            request=request,
-            response=response,
-            sources=state.sources,
-            settings=state.settings,
-            relations=state.relations,
-            cache=state.cache,
-            flights=state.flights,
-            background=state.background,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -101,14 +86,14 @@ async def metrics(request: Request) -> Response:
 async def readyz(request: Request) -> JSONResponse:
     """Ready while every source marked ``critical`` answers its health check; each source's
     health and circuit-breaker state, as JSON (503 when not ready)."""
-    state = request.app.state
-    names = list(state.sources)
-    checks = await asyncio.gather(*(state.sources[n].health() for n in names))
+    runtime: Runtime = request.app.state.runtime
+    names = list(runtime.sources)
+    checks = await asyncio.gather(*(runtime.sources[n].health() for n in names))
     sources = {}
     ready = True
     for name, health in zip(names, checks, strict=True):
-        critical = state.sources[name].config.critical
-        breaker = state.guards[name].breaker.state
+        critical = runtime.sources[name].config.critical
+        breaker = runtime.guards[name].breaker.state
         sources[name] = {
             "ok": health.ok,
             "detail": health.detail,
@@ -134,59 +119,17 @@ def app_from_environment() -> Starlette:
     return create_app(load_settings(os.environ["C360_CONFIG"]))
 
 
-def _audit_path(path: str, settings: Settings) -> str:
-    return path if path == "-" or path.startswith("/") else str(settings.base_dir / path)
-
-
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    runtime = Runtime(settings, clock=clock)
     security = settings.security
-    keys = KeyStore.open(security.api_keys.store, settings.base_dir) if security.enabled else None
-    tokens = TokenVerifier(security.jwt) if security.enabled and security.jwt else None
-    limiter = open_limiter(security.rate_limits) if security.enabled else None
-    audit = (
-        AuditLog(_audit_path(security.audit.path, settings), security.audit.queue)
-        if security.enabled and security.audit
-        else None
-    )
     graphql = GatewayGraphQL(
         build_schema(), graphql_ide="graphiql" if settings.server.graphiql else None
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources = SourceSet.open(settings)
-        app.state.sources = sources
-        app.state.settings = settings
-        app.state.relations = Relations.from_sources(sources)
-        app.state.cache = (
-            RecordCache(open_store(settings.cache.backend, settings.cache.max_entries))
-            if settings.cache.enabled
-            else None
-        )
-        app.state.guards = {
-            name: SourceGuard(name, connector.config.resilience)
-            for name, connector in sources.items()
-        }
-        app.state.flights = SingleFlight()
-        app.state.hook_replays = ReplayGuard()
-        app.state.background = set()
-        app.state.audit = audit
-        if audit is not None:
-            audit.start()
-        try:
+        async with runtime:
             yield
-        finally:
-            if audit is not None:
-                await audit.aclose()
-            if keys is not None:
-                await keys.aclose()
-            if limiter is not None:
-                await limiter.aclose()
-            for task in list(app.state.background):
-                task.cancel()
-            if app.state.cache is not None:
-                await app.state.cache.aclose()
-            await sources.aclose()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -198,16 +141,17 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyDeadline, timeout=settings.server.body_timeout)
+    app.state.runtime = runtime
     app.add_middleware(RequestIdMiddleware)
     # added innermost first: body limit -> purpose -> authentication -> rate limit -> app
-    if limiter is not None:
-        app.add_middleware(RateLimit, settings=security, limiter=limiter)
+    if runtime.limiter is not None:
+        app.add_middleware(RateLimit, settings=security, limiter=runtime.limiter)
         app.add_middleware(
             Authentication,
             settings=security,
-            keys=keys,
-            tokens=tokens,
-            limiter=limiter,
+            keys=runtime.keys,
+            tokens=runtime.tokens,
+            limiter=runtime.limiter,
             ide=settings.server.graphiql,
         )
     app.add_middleware(PurposeHeader)

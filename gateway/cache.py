@@ -17,13 +17,13 @@ look-up that found it), through a per-record index.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from gateway.clock import Clock, SystemClock
 from gateway.metrics import CACHE_EVENTS
 from model.jsonable import jsonable
 from model.records import Record
@@ -68,8 +68,9 @@ class Store(Protocol):
 class MemoryStore:
     """Bounded, in-process: the least recently used entries go first when it is full."""
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 100_000, clock: Clock | None = None) -> None:
         self.max_entries = max_entries
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 
     def _get(self, key: str, now: float) -> Any:
@@ -91,11 +92,11 @@ class MemoryStore:
             CACHE_EVENTS.labels(event="eviction").inc()
 
     async def get_many(self, keys: Sequence[str]) -> list[Any]:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         return [self._get(key, now) for key in keys]
 
     async def set_many(self, items: Sequence[tuple[str, Any]], ttl: float) -> None:
-        expires = time.monotonic() + ttl
+        expires = self.clock.monotonic() + ttl
         for key, value in items:
             self._put(key, value, expires)
 
@@ -103,12 +104,12 @@ class MemoryStore:
         return sum(self._data.pop(key, None) is not None for key in keys)
 
     async def add_members(self, key: str, members: Iterable[str], ttl: float) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         current = set(self._get(key, now) or ())
         self._put(key, sorted(current | set(members)), now + ttl)
 
     async def members(self, key: str) -> set[str]:
-        return set(self._get(key, time.monotonic()) or ())
+        return set(self._get(key, self.clock.monotonic()) or ())
 
     async def aclose(self) -> None:
         self._data.clear()
@@ -158,9 +159,9 @@ class RedisStore:
         await self.cache.client.aclose()
 
 
-def open_store(backend: str, max_entries: int) -> Store:
+def open_store(backend: str, max_entries: int, clock: Clock | None = None) -> Store:
     if backend == "memory":
-        return MemoryStore(max_entries)
+        return MemoryStore(max_entries, clock)
     if backend.startswith(("redis://", "rediss://")):
         return RedisStore(backend)
     raise ValueError(f"unknown cache backend {backend!r} (memory or redis://host:port/db)")

@@ -1,66 +1,61 @@
-"""What every resolver reaches through ``info.context``: one request's view of the gateway."""
+"""What every resolver and extension reaches through ``info.context``: one request's view of
+the gateway, built by :meth:`gateway.runtime.Runtime.context`."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from connectors.errors import SourceError
-from gateway.cache import RecordCache
-from gateway.config import Settings
 from gateway.identity import IdentityResolver
 from gateway.loaders import Fetcher
 from gateway.relations import Relations
-from gateway.resilience import SourceGuard
-from gateway.security.audit import AuditLog
 from gateway.security.principal import Principal
 from gateway.security.settings import RolePolicy
-from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
-from model.records import Record
+
+if TYPE_CHECKING:
+    from gateway.cache import RecordCache
+    from gateway.clock import Clock
+    from gateway.config import Settings
+    from gateway.runtime import Runtime
+    from gateway.security.audit import AuditLog
 
 __all__ = ["GatewayContext"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class GatewayContext:
-    request: Request | WebSocket | None
-    response: Response | WebSocket | None
-    sources: SourceSet
-    settings: Settings
+    runtime: Runtime
+    sources: SourceSet  # what this request's role may use
     relations: Relations
-    cache: RecordCache | None = None
-    flights: SingleFlight[str, list[Record]] | None = None
-    background: set[asyncio.Task[None]] | None = None
+    fetcher: Fetcher
+    resolver: IdentityResolver
+    request: Request | WebSocket | None = None
+    response: Response | WebSocket | None = None
     principal: Principal | None = None
     purpose: str = ""
-    audit: AuditLog | None = None
-    guards: dict[str, SourceGuard] | None = None
-    fetcher: Fetcher = field(init=False)
-    resolver: IdentityResolver = field(init=False)
+    policy: RolePolicy | None = None
     failed: dict[str, SourceError] = field(default_factory=dict)  # source -> its failure
-    policy: RolePolicy | None = field(init=False, default=None)
     personal_fields: set[str] = field(default_factory=set)  # Type.field returned, for audit
     customers_seen: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        if self.principal is not None and self.settings.security.enabled:
-            self.policy = self.settings.security.policy(self.principal.role)
-            if self.policy is not None and self.policy.sources != "*":
-                # policies apply before merging: forbidden sources are never even asked
-                self.sources = self.sources.only(list(self.policy.sources))
-                self.relations = Relations.from_sources(self.sources)
-        self.fetcher = Fetcher(self.sources, self.cache, self.flights, self.background, self.guards)
-        self.resolver = IdentityResolver(
-            self.settings.identity,
-            self.sources,
-            self.fetcher,
-            self.relations.parents(),
-            self.settings.name_variants,
-            self.settings.forms.providers(),
-            model=self.settings.match_model,
-        )
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def cache(self) -> RecordCache | None:
+        return self.runtime.cache
+
+    @property
+    def audit(self) -> AuditLog | None:
+        return self.runtime.audit

@@ -16,9 +16,13 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 __all__ = ["MAX_HOOK_BYTES", "TOLERANCE", "ReplayGuard", "invalidate_hook", "signature"]
 
@@ -69,9 +73,9 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 async def invalidate_hook(request: Request) -> JSONResponse:
-    state = request.app.state
+    runtime: Runtime = request.app.state.runtime
     name = request.path_params["source"]
-    connector = state.sources.get(name)
+    connector = runtime.sources.get(name)
     secret = connector.config.webhook_secret if connector is not None else None
     if connector is None or secret is None:
         return _error(404, f"no source {name[:100]!r} accepts invalidation hooks")
@@ -83,7 +87,7 @@ async def invalidate_hook(request: Request) -> JSONResponse:
         body += chunk
         if len(body) > MAX_HOOK_BYTES:
             return _error(413, f"the body may hold at most {MAX_HOOK_BYTES} bytes")
-    refused = state.hook_replays.check(secret, body, request.headers.get("x-c360-signature", ""))
+    refused = runtime.hook_replays.check(secret, body, request.headers.get("x-c360-signature", ""))
     if refused is not None:
         return _error(401, refused)
     try:
@@ -99,6 +103,6 @@ async def invalidate_hook(request: Request) -> JSONResponse:
         or len(keys) > MAX_KEYS
     ):
         return _error(400, f"keys must be a list of at most {MAX_KEYS} strings")
-    cache = state.cache
+    cache = runtime.cache
     dropped = await cache.invalidate(name, entity, keys) if cache is not None else 0
     return JSONResponse({"source": name, "entity": entity, "keys": len(keys), "dropped": dropped})

@@ -27,6 +27,7 @@ from connectors.errors import SourceError, UnsupportedLookup
 from connectors.options import CachePolicy
 from connectors.tracing import span
 from gateway.cache import RecordCache, answer_key
+from gateway.clock import Clock, SystemClock
 from gateway.logs import WarningLimiter
 from gateway.metrics import BACKEND_CALLS, BACKEND_SECONDS, CACHE_EVENTS
 from gateway.resilience import SourceGuard
@@ -51,8 +52,8 @@ class FetchInfo:
     fetched_at: float  # Unix time the source answered
     cache: CacheState
 
-    def age(self, now: float | None = None) -> float:
-        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.fetched_at)
 
 
 class Fetcher:
@@ -63,7 +64,9 @@ class Fetcher:
         flights: SingleFlight[str, list[Record]] | None = None,
         background: set[asyncio.Task[None]] | None = None,
         guards: dict[str, SourceGuard] | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self.sources = sources
         self.guards = guards if guards is not None else {}
         self.stale_sources: set[str] = set()
@@ -122,7 +125,7 @@ class Fetcher:
         max_age: float | None,
     ) -> list[list[Record] | BaseException]:
         assert self.cache is not None
-        now = time.time()
+        now = self.clock.now()
         cached = await self.cache.read(connector.name, entity, by, values)
         fresh_for = policy.ttl if max_age is None else min(policy.ttl, max_age)
         answers: dict[str, list[Record] | BaseException] = {}
@@ -206,7 +209,7 @@ class Fetcher:
             finally:
                 BACKEND_SECONDS.labels(source=source).observe(time.perf_counter() - started)
             BACKEND_CALLS.labels(source=source, outcome="ok").inc()
-            fetched_at = time.time()
+            fetched_at = self.clock.now()
             answers = {value: list(found.get(value, ())) for value in asked}
             if self.cache is not None and policy.enabled:
                 await self.cache.write(
@@ -221,7 +224,7 @@ class Fetcher:
             return {answer_key(source, entity, by, v): rs for v, rs in answers.items()}
 
         flown = await self.flights.run(list(keys), fetch)
-        when = time.time()
+        when = self.clock.now()
         return {
             value: self._mark(flown[key], when, "miss") if mark else flown[key]
             for key, value in keys.items()

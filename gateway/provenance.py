@@ -9,7 +9,6 @@ built from those only when asked for, so recording costs nothing beyond keeping 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,12 +51,13 @@ class Provenance:
     def of_object(self) -> Provenance:
         return Provenance(self.source, self.record, self.entity, None, self.fetched_at, self.cache)
 
-    def age(self, now: float | None = None) -> float | None:
+    def age(self, now: float) -> float | None:
+        """Seconds since the source answered, at ``now`` (Unix time, from the runtime's clock)."""
         if self.fetched_at is None:
             return None
-        return age_seconds(self.fetched_at, time.time() if now is None else now)
+        return age_seconds(self.fetched_at, now)
 
-    def as_json(self, now: float | None = None) -> dict[str, Any]:
+    def as_json(self, now: float) -> dict[str, Any]:
         """The wire form of an entry of ``extensions.provenance``."""
         if self.inherited:
             return {"field": self.field} if self.field is not None else {}

@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import inspect
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -161,7 +160,7 @@ class ProvenanceExtension(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         if self.entries is None:
             return {}
-        now = time.time()
+        now = self.execution_context.context.clock.now()
         shown = {path: entry.as_json(now) for path, entry in self.entries.items()}
         policy = getattr(self.execution_context.context, "policy", None)
         if policy is not None:

@@ -20,15 +20,14 @@ Per source:
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from connectors.errors import SourceBadResponse, SourceError, SourceTimeout, SourceUnavailable
 from connectors.options import ResiliencePolicy
+from gateway.clock import Clock
 from gateway.metrics import BREAKER_STATE, RETRIES
 
 __all__ = ["Breaker", "CircuitOpen", "SourceGuard"]
@@ -45,8 +44,11 @@ class CircuitOpen(SourceUnavailable):
 class Breaker:
     CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
-    def __init__(self, source: str, failures: int, window: float, cooldown: float) -> None:
+    def __init__(
+        self, source: str, failures: int, window: float, cooldown: float, clock: Clock
+    ) -> None:
         self.source = source
+        self.clock = clock
         self.failures, self.window, self.cooldown = failures, window, cooldown
         self.state = self.CLOSED
         self._failed: deque[float] = deque()
@@ -57,7 +59,7 @@ class Breaker:
     def admit(self) -> None:
         """Raise :class:`CircuitOpen` unless a call may go to the source now."""
         if self.state == self.OPEN:
-            if time.monotonic() - self._opened_at < self.cooldown:
+            if self.clock.monotonic() - self._opened_at < self.cooldown:
                 raise CircuitOpen(self.source, "circuit open after repeated failures; not asked")
             self._set(self.HALF_OPEN)
         if self.state == self.HALF_OPEN:
@@ -72,7 +74,7 @@ class Breaker:
             self._set(self.CLOSED)
 
     def failed(self) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         self._probing = False
         if self.state == self.HALF_OPEN:
             self._open(now)
@@ -98,10 +100,11 @@ class Breaker:
 class SourceGuard:
     """The breaker and retry policy of one source, around each of its calls."""
 
-    def __init__(self, source: str, policy: ResiliencePolicy) -> None:
+    def __init__(self, source: str, policy: ResiliencePolicy, clock: Clock) -> None:
         self.source = source
         self.policy = policy
-        self.breaker = Breaker(source, policy.failures, policy.window, policy.cooldown)
+        self.clock = clock
+        self.breaker = Breaker(source, policy.failures, policy.window, policy.cooldown, clock)
         self._calls = 0
         self._retries = 0
 
@@ -123,7 +126,7 @@ class SourceGuard:
                 tries += 1
                 self._retries += 1
                 RETRIES.labels(source=self.source).inc()
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 continue
             self.breaker.succeeded()
             return result

@@ -72,8 +72,10 @@ class Customer:
         choice = self.view.choice(declared.name)
         if choice is None:
             return None
-        infos = info.context.fetcher.info
-        return FieldProvenance.of(from_choice(choice, declared.source_field, infos))
+        context = info.context
+        return FieldProvenance.of(
+            from_choice(choice, declared.source_field, context.fetcher.info), context.clock.now()
+        )
 
     @strawberry.field(description="Every distinct email, with the records that hold it.")
     def emails(self) -> list[ContactPoint]:

@@ -163,14 +163,14 @@ class FieldProvenance:
     conflicts: list[ConflictInfo]
 
     @classmethod
-    def of(cls, found: Provenance) -> FieldProvenance:
+    def of(cls, found: Provenance, now: float) -> FieldProvenance:
         return cls(
             source=found.source,
             record=found.record,
             field=found.field,
             fetched_at=datetime.fromtimestamp(found.fetched_at, UTC) if found.fetched_at else None,
             cache=found.cache or "miss",
-            age_seconds=found.age(),
+            age_seconds=found.age(now),
             rule=found.rule,
             conflicts=[
                 ConflictInfo(

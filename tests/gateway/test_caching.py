@@ -8,10 +8,10 @@ import dataclasses
 import json
 from collections import Counter
 
-from connectors.options import CachePolicy
+from connectors.options import CachePolicy, ResiliencePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
-from gateway.cache import MemoryStore, RecordCache
+from gateway.clock import ManualClock
 from gateway.config import CacheSettings, Settings
 from gateway.hooks import signature
 from tests.support.demo_estate import DemoEstate
@@ -76,7 +76,7 @@ async def test_a_hundred_concurrent_screens_cost_one_call_per_distinct_value(
     demo_estate: DemoEstate,
 ) -> None:
     key = first_crm_key(demo_estate, 1)
-    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway_ = Gateway(demo_estate.settings)
     demo_estate.reset_counts()
     try:
         answers = await asyncio.gather(*(gateway_.run(CUSTOMER, key=key) for _ in range(100)))
@@ -97,7 +97,7 @@ async def test_a_hundred_concurrent_screens_cost_one_call_per_distinct_value(
 async def test_a_page_of_customers_costs_one_orders_call_per_system(
     demo_estate: DemoEstate,
 ) -> None:
-    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway_ = Gateway(demo_estate.settings)
     try:
         data, context = await gateway_.run(
             """{ customers(search: "ma", first: 50) { edges { node { id
@@ -127,17 +127,19 @@ async def test_stale_if_error_while_the_crm_is_down(demo_estate: DemoEstate) -> 
     settings = with_crm(
         demo_estate.settings, f"http://127.0.0.1:{port}", CachePolicy(ttl=0.2, stale_for=3600)
     )
-    gateway_ = Gateway(settings, RecordCache(MemoryStore()))
+    clock = ManualClock()
+    gateway_ = Gateway(settings, clock=clock)
     query = '{ customer(sourceKey: {source: "crm", key: "C-000001"}) { id name { full } } }'
     try:
         with serve(app, port):
             live, context = await gateway_.run(query)
             assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
-        await asyncio.sleep(0.3)  # past the TTL; the CRM is stopped
+        clock.advance(0.3)  # past the TTL; the CRM is stopped
         stale, context = await gateway_.run(query)
         assert stale == live
         assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
-        with serve(app, port):  # back
+        with serve(app, port):  # back, once the breaker that opened lets a probe through
+            clock.advance(ResiliencePolicy().cooldown)
             fresh, context = await gateway_.run(query)
             assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
         assert fresh == live
@@ -156,12 +158,13 @@ async def test_stale_while_revalidate_answers_at_once_and_refreshes_behind(
         f"http://127.0.0.1:{port}",
         CachePolicy(ttl=0.2, stale_for=3600, revalidate=True),
     )
-    gateway_ = Gateway(settings, RecordCache(MemoryStore()))
+    clock = ManualClock()
+    gateway_ = Gateway(settings, clock=clock)
     try:
         with serve(app, port):
             await gateway_.run(CRM_RECORD)
             assert instruments.calls == 1
-            await asyncio.sleep(0.3)
+            clock.advance(0.3)
             _, context = await gateway_.run(CRM_RECORD)
             assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
             await asyncio.gather(*gateway_.background)
@@ -177,7 +180,7 @@ async def test_max_age_zero_reads_tickets_live_while_loyalty_comes_from_cache(
     demo_estate: DemoEstate,
 ) -> None:
     key = first_crm_key(demo_estate, 2)
-    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway_ = Gateway(demo_estate.settings)
     try:
         await gateway_.run(CUSTOMER, key=key)
         demo_estate.reset_counts()
@@ -200,7 +203,7 @@ async def test_a_timeline_with_max_age_zero_reads_its_systems_live(
     query = """query ($key: String!, $age: Int) {
       customer(sourceKey: {source: "crm", key: $key}) { timeline(first: 3, maxAge: $age) {
         totalCount } } }"""
-    gateway_ = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway_ = Gateway(demo_estate.settings)
     try:
         first, _ = await gateway_.run(query, key=key)
         demo_estate.reset_counts()

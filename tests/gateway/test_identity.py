@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from gateway.config import load_settings
-from gateway.identity import Identity, IdentityResolver, Seed
-from gateway.loaders import Fetcher
-from gateway.relations import Relations
+from gateway.config import CacheSettings, load_settings
+from gateway.identity import Identity, Seed
 from gateway.rules import IdentitySettings
-from gateway.sources import SourceSet
+from gateway.runtime import Runtime
 
 PEOPLE = {
     "crm.csv": [
@@ -99,14 +97,9 @@ async def resolve(
     if overrides:
         rules = IdentitySettings.model_validate({**settings.identity.model_dump(), **overrides})
         settings = dataclasses.replace(settings, identity=rules)
-    sources = SourceSet.open(settings)
-    try:
-        resolver = IdentityResolver(
-            settings.identity, sources, Fetcher(sources), Relations.from_sources(sources).parents()
-        )
-        return await resolver.resolve(seed)
-    finally:
-        await sources.aclose()
+    uncached = dataclasses.replace(settings, cache=CacheSettings(enabled=False))
+    async with Runtime(uncached) as runtime:
+        return await runtime.context().resolver.resolve(seed)
 
 
 def keys(identity: Identity | None) -> set[tuple[str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -11,7 +10,7 @@ from typing import Any
 from connectors.options import CachePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
-from gateway.cache import MemoryStore, RecordCache
+from gateway.clock import ManualClock
 from model.timestamps import parse_timestamp
 from tests.gateway.test_caching import CRM_RECORD, first_crm_key, with_crm
 from tests.support.demo_estate import DemoEstate
@@ -119,7 +118,7 @@ def entity_at(path: str) -> str:
 
 async def test_every_value_names_a_record_that_holds_it(demo_estate: DemoEstate) -> None:
     raw = RawEstate(demo_estate.folder)
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     try:
         data, _, extensions = await gateway.run_full(WHOLE, key=first_crm_key(demo_estate, 3))
     finally:
@@ -149,7 +148,7 @@ async def test_conflicts_name_the_losing_values_and_their_sources(demo_estate: D
         json.loads(line)
         for line in (demo_estate.folder / "ground_truth.jsonl").read_text().splitlines()
     ]
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
       email address { line1 } } }"""
     moved = case = 0
@@ -186,14 +185,15 @@ async def test_cache_states_miss_then_hit_then_stale(demo_estate: DemoEstate) ->
     settings = with_crm(
         demo_estate.settings, f"http://127.0.0.1:{port}", CachePolicy(ttl=0.5, stale_for=3600)
     )
-    gateway = Gateway(settings, RecordCache(MemoryStore()))
+    clock = ManualClock()
+    gateway = Gateway(settings, clock=clock)
     query = "query @provenance " + CRM_RECORD
     try:
         with serve(app, port):
             _, _, first = await gateway.run_full(query)
-            await asyncio.sleep(0.2)
+            clock.advance(0.2)
             _, _, second = await gateway.run_full(query)
-        await asyncio.sleep(0.4)  # the CRM is down and the TTL has passed
+        clock.advance(0.4)  # the CRM is down and the TTL has passed
         _, _, third = await gateway.run_full(query)
     finally:
         await gateway.aclose()
@@ -208,7 +208,7 @@ async def test_cache_states_miss_then_hit_then_stale(demo_estate: DemoEstate) ->
 
 
 async def test_nothing_is_emitted_without_the_directive(demo_estate: DemoEstate) -> None:
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     try:
         _, _, extensions = await gateway.run_full(CRM_RECORD)
     finally:
@@ -217,7 +217,7 @@ async def test_nothing_is_emitted_without_the_directive(demo_estate: DemoEstate)
 
 
 async def test_typed_access_and_aliases(demo_estate: DemoEstate) -> None:
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     query = """query @provenance { c: customer(sourceKey: {source: "crm", key: "C-000001"}) {
         mail: email where: provenance(field: "email") { source record field cache rule } } }"""
     try:
@@ -240,7 +240,7 @@ async def test_typed_access_and_aliases(demo_estate: DemoEstate) -> None:
 
 
 async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEstate) -> None:
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
       name { given family full } address { line1 city } } }"""
     truth = [
@@ -264,7 +264,7 @@ async def test_conflicts_on_whole_values_show_the_part_asked(demo_estate: DemoEs
 async def test_a_total_across_systems_lists_every_contributing_record(
     demo_estate: DemoEstate,
 ) -> None:
-    gateway = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    gateway = Gateway(demo_estate.settings)
     query = """query ($key: String!) @provenance { customer(sourceKey: {source: "crm", key: $key}) {
       orders(first: 1) { totalCount } emails { value } } }"""
     try:

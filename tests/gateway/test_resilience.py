@@ -3,7 +3,6 @@ and again, and back; what the answer, the breaker, /readyz and /metrics say."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from typing import Any
@@ -14,6 +13,7 @@ from connectors.options import CachePolicy, ResiliencePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from demo.services.systems import service_desk as desk_app
+from gateway.clock import ManualClock
 from gateway.config import Settings
 from tests.schema.test_customer import billing_orders
 from tests.support.demo_estate import DemoEstate
@@ -95,7 +95,8 @@ async def test_the_breaker_opens_stops_asking_and_closes_when_the_system_is_back
         resilience=ResiliencePolicy(retries=0, failures=2, window=30, cooldown=0.5),
     )
     query = '{ record(source: "crm", entity: "person", key: "C-000001") { key } }'
-    async with gateway(settings) as client:
+    clock = ManualClock()
+    async with gateway(settings, clock=clock) as client:
         codes = []
         for _ in range(4):  # the CRM is down
             body = await graphql(client, query)
@@ -103,7 +104,7 @@ async def test_the_breaker_opens_stops_asking_and_closes_when_the_system_is_back
         with serve(app, port):
             still_open = await graphql(client, query)
             assert instruments.calls == 0  # an open breaker does not even ask
-            await asyncio.sleep(0.6)  # the cooldown passes
+            clock.advance(0.6)  # the cooldown passes
             probe = await graphql(client, query)
             after = await graphql(client, query)
             ready = (await client.get("/readyz")).json()

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 import schema.query
-from gateway.cache import MemoryStore, RecordCache
 from gateway.prefetch import Prefetcher
 from model.records import Record
 from tests.support.demo_estate import DemoEstate
@@ -27,7 +26,7 @@ INVOICES = """query ($key: String!) @provenance {
 
 @pytest.fixture
 async def gateway(demo_estate: DemoEstate) -> AsyncIterator[Gateway]:
-    opened = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    opened = Gateway(demo_estate.settings)
     yield opened
     await opened.aclose()
 

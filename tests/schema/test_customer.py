@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from gateway.config import CacheSettings
 from gateway.context import GatewayContext
 from gateway.names import normalize_name
-from gateway.relations import Relations
-from gateway.sources import SourceSet
+from gateway.runtime import Runtime
 from schema.build import build_schema
 from tests.support.demo_estate import DemoEstate
 
@@ -34,16 +35,16 @@ query ($start: SourceKeyInput!) {
 
 
 @pytest.fixture
-async def sources(demo_estate: DemoEstate) -> AsyncIterator[SourceSet]:
-    opened = SourceSet.open(demo_estate.settings)
-    yield opened
-    await opened.aclose()
+async def sources(demo_estate: DemoEstate) -> AsyncIterator[Runtime]:
+    uncached = dataclasses.replace(demo_estate.settings, cache=CacheSettings(enabled=False))
+    async with Runtime(uncached) as runtime:
+        yield runtime
 
 
 async def run(
-    demo: DemoEstate, sources: SourceSet, query: str, **variables: Any
+    demo: DemoEstate, sources: Runtime, query: str, **variables: Any
 ) -> tuple[dict[str, Any], GatewayContext]:
-    context = GatewayContext(None, None, sources, demo.settings, Relations.from_sources(sources))
+    context = sources.context()
     result = await build_schema().execute(query, variable_values=variables, context_value=context)
     assert result.errors is None, result.errors
     assert result.data is not None
@@ -83,7 +84,7 @@ def everywhere(demo: DemoEstate) -> dict[str, Any]:
 
 
 async def test_one_query_returns_all_five_systems(
-    demo_estate: DemoEstate, sources: SourceSet
+    demo_estate: DemoEstate, sources: Runtime
 ) -> None:
     person = everywhere(demo_estate)
     data, context = await run(
@@ -123,7 +124,7 @@ async def test_one_query_returns_all_five_systems(
 
 
 async def test_the_same_customer_from_any_identifier(
-    demo_estate: DemoEstate, sources: SourceSet
+    demo_estate: DemoEstate, sources: Runtime
 ) -> None:
     person = everywhere(demo_estate)
     crm = json.loads((demo_estate.folder / "crm.json").read_text())["contacts"]
@@ -146,7 +147,7 @@ async def test_the_same_customer_from_any_identifier(
 
 
 async def test_a_visit_billed_twice_is_one_timeline_event(
-    demo_estate: DemoEstate, sources: SourceSet
+    demo_estate: DemoEstate, sources: Runtime
 ) -> None:
     import sqlite3
 
@@ -167,9 +168,7 @@ async def test_a_visit_billed_twice_is_one_timeline_event(
     assert len(seen) == len(set(seen))  # no record shows twice as the same kind of event
 
 
-async def test_search_groups_hits_into_customers(
-    demo_estate: DemoEstate, sources: SourceSet
-) -> None:
+async def test_search_groups_hits_into_customers(demo_estate: DemoEstate, sources: Runtime) -> None:
     family = json.loads((demo_estate.folder / "crm.json").read_text())["contacts"][0]["lastName"]
     query = """query ($term: String!, $after: String) { customers(search: $term, first: 5, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { id identities { source key } } } } }"""
@@ -195,11 +194,9 @@ async def test_search_groups_hits_into_customers(
     ],
 )
 async def test_bad_customer_arguments(
-    demo_estate: DemoEstate, sources: SourceSet, args: str, message: str
+    demo_estate: DemoEstate, sources: Runtime, args: str, message: str
 ) -> None:
-    context = GatewayContext(
-        None, None, sources, demo_estate.settings, Relations.from_sources(sources)
-    )
+    context = sources.context()
     result = await build_schema().execute(
         f"{{ customer({args}) {{ id }} }}" if args else "{ customer { id } }", context_value=context
     )
@@ -208,7 +205,7 @@ async def test_bad_customer_arguments(
 
 @pytest.mark.parametrize("term", ["an", "le", "ma", "sm"])
 async def test_search_results_are_ordered_by_the_name_they_show(
-    demo_estate: DemoEstate, sources: SourceSet, term: str
+    demo_estate: DemoEstate, sources: Runtime, term: str
 ) -> None:
     query = """query ($term: String!) { customers(search: $term, first: 100) {
       edges { node { id name { full } } } } }"""

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.cache import MemoryStore, RecordCache
 from gateway.customer_fields import ATTRIBUTES, PERSONAL_TYPES, READS, RELATED
 from schema.build import build_schema
 from tests.gateway.test_caching import first_crm_key
@@ -23,7 +22,7 @@ def test_every_declared_type_is_a_type_of_the_schema() -> None:
 
 @pytest.fixture
 async def gateway(demo_estate: DemoEstate) -> AsyncIterator[Gateway]:
-    opened = Gateway(demo_estate.settings, RecordCache(MemoryStore()))
+    opened = Gateway(demo_estate.settings)
     yield opened
     await opened.aclose()
 

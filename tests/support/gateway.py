@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from gateway.app import create_app
+from gateway.clock import Clock
 from gateway.config import Settings, load_settings
 
 
@@ -21,8 +22,10 @@ def settings_from(tmp_path: Path, yaml_text: str, **env: str) -> Settings:
 
 
 @asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
+async def gateway(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

@@ -1,41 +1,31 @@
-"""One gateway process's shared parts, driven without HTTP: sources, cache, single-flight."""
+"""One gateway process's shared parts, driven without HTTP: the app's own :class:`Runtime`."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from gateway.cache import RecordCache
+from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.context import GatewayContext
-from gateway.relations import Relations
-from gateway.singleflight import SingleFlight
-from gateway.sources import SourceSet
-from model.records import Record
+from gateway.runtime import Runtime
 from schema.build import build_schema
 
 
 class Gateway:
-    """One gateway process's shared parts: sources, cache, single-flight."""
+    """The runtime the app's lifespan opens, and the schema, for queries run in-process."""
 
-    def __init__(self, settings: Settings, cache: RecordCache) -> None:
-        self.settings, self.cache = settings, cache
-        self.sources = SourceSet.open(settings)
-        self.flights: SingleFlight[str, list[Record]] = SingleFlight()
-        self.background: set[asyncio.Task[None]] = set()
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.runtime = Runtime(settings, clock=clock)
+        self.runtime.start()
         self.schema = build_schema()
 
+    @property
+    def background(self) -> set[asyncio.Task[None]]:
+        return self.runtime.background
+
     def context(self) -> GatewayContext:
-        return GatewayContext(
-            None,
-            None,
-            self.sources,
-            self.settings,
-            Relations.from_sources(self.sources),
-            self.cache,
-            self.flights,
-            self.background,
-        )
+        return self.runtime.context()
 
     async def run(self, query: str, **variables: Any) -> tuple[dict[str, Any], GatewayContext]:
         context = self.context()
@@ -54,5 +44,4 @@ class Gateway:
 
     async def aclose(self) -> None:
         await asyncio.gather(*self.background, return_exceptions=True)
-        await self.sources.aclose()
-        await self.cache.aclose()
+        await self.runtime.aclose()

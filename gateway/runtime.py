@@ -1,0 +1,182 @@
+"""Everything one gateway process opens at start-up and closes at shutdown, built from Settings.
+
+The Starlette lifespan and the tests use the same :class:`Runtime`::
+
+    async with Runtime(settings) as runtime:
+        context = runtime.context()          # one request's view: its batcher, its recording
+        result = await schema.execute(query, context_value=context)
+
+It owns the connectors (and their HTTP clients and engines), the shared cache, each source's
+guard (breaker and retry budget), single-flight, background refreshes, the audit log, the key
+store, the rate limiter, the webhook replay guard and the clock. Nothing else builds or closes
+them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+from typing import Self
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from gateway.cache import RecordCache, open_store
+from gateway.clock import Clock, SystemClock
+from gateway.config import Settings
+from gateway.context import GatewayContext
+from gateway.hooks import ReplayGuard
+from gateway.identity import IdentityResolver
+from gateway.loaders import Fetcher
+from gateway.relations import Relations
+from gateway.resilience import SourceGuard
+from gateway.security.audit import AuditLog
+from gateway.security.keys import KeyStore
+from gateway.security.principal import Principal
+from gateway.security.ratelimit import RateLimiter, open_limiter
+from gateway.security.settings import RolePolicy
+from gateway.security.tokens import TokenVerifier
+from gateway.singleflight import SingleFlight
+from gateway.sources import SourceSet
+from model.records import Record
+
+__all__ = ["Runtime"]
+
+logger = logging.getLogger("c360.gateway")
+
+
+def _audit_path(path: str, settings: Settings) -> str:
+    return path if path == "-" or path.startswith("/") else str(settings.base_dir / path)
+
+
+class Runtime:
+    """One gateway process's shared parts. Security parts that the HTTP middleware needs are
+    built with the runtime (no I/O happens until they are used); sources and the cache are
+    opened by :meth:`start`; :meth:`aclose` closes all of them."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        security = settings.security
+        on = security.enabled
+        self.keys = KeyStore.open(security.api_keys.store, settings.base_dir) if on else None
+        self.tokens = TokenVerifier(security.jwt) if on and security.jwt else None
+        self.limiter: RateLimiter | None = open_limiter(security.rate_limits) if on else None
+        self.audit = (
+            AuditLog(_audit_path(security.audit.path, settings), security.audit.queue)
+            if on and security.audit
+            else None
+        )
+        self.hook_replays = ReplayGuard(self.clock.now)
+        self._email_providers = settings.forms.providers()
+        self.flights: SingleFlight[str, list[Record]] = SingleFlight()
+        self.background: set[asyncio.Task[None]] = set()
+        self._sources: SourceSet | None = None
+        self.relations = Relations([])
+        self.cache: RecordCache | None = None
+        self.guards: dict[str, SourceGuard] = {}
+        self._views: dict[str, tuple[SourceSet, Relations]] = {}
+
+    @property
+    def sources(self) -> SourceSet:
+        if self._sources is None:
+            raise RuntimeError("the runtime is not started: use `async with Runtime(...)`")
+        return self._sources
+
+    def start(self) -> None:
+        """Open the sources and the cache; start the audit writer."""
+        settings = self.settings
+        self._views.clear()
+        self._sources = SourceSet.open(settings)
+        self.relations = Relations.from_sources(self._sources)
+        if settings.cache.enabled:
+            store = open_store(settings.cache.backend, settings.cache.max_entries, self.clock)
+            self.cache = RecordCache(store)
+        self.guards = {
+            name: SourceGuard(name, connector.config.resilience, self.clock)
+            for name, connector in self._sources.items()
+        }
+        if self.audit is not None:
+            self.audit.start()
+
+    async def aclose(self) -> None:
+        """Close everything :meth:`start` opened, each even when another fails."""
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        parts = (self.audit, self.keys, self.limiter, self.cache, self._sources)
+        for part in parts:
+            if part is None:
+                continue
+            try:
+                await part.aclose()
+            except Exception:
+                logger.exception("closing %s failed", type(part).__name__)
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # one request ----------------------------------------------------------------------------
+
+    def context(
+        self,
+        request: Request | WebSocket | None = None,
+        response: Response | WebSocket | None = None,
+        principal: Principal | None = None,
+        purpose: str = "",
+    ) -> GatewayContext:
+        """One request's context: the sources its role may use, and its own batcher."""
+        policy = self._policy(principal)
+        sources, relations = self._view(policy)
+        fetcher = Fetcher(
+            sources, self.cache, self.flights, self.background, self.guards, self.clock
+        )
+        resolver = IdentityResolver(
+            self.settings.identity,
+            sources,
+            fetcher,
+            relations.parents(),
+            self.settings.name_variants,
+            self._email_providers,
+            model=self.settings.match_model,
+        )
+        return GatewayContext(
+            runtime=self,
+            sources=sources,
+            relations=relations,
+            fetcher=fetcher,
+            resolver=resolver,
+            request=request,
+            response=response,
+            principal=principal,
+            purpose=purpose,
+            policy=policy,
+        )
+
+    def _policy(self, principal: Principal | None) -> RolePolicy | None:
+        if principal is None or not self.settings.security.enabled:
+            return None
+        return self.settings.security.policy(principal.role)
+
+    def _view(self, policy: RolePolicy | None) -> tuple[SourceSet, Relations]:
+        if policy is None or policy.sources == "*":
+            return self.sources, self.relations
+        # policies apply before merging: forbidden sources are never even asked
+        names = list(policy.sources)
+        key = "\x00".join(names)
+        view = self._views.get(key)
+        if view is None:
+            sources = self.sources.only(names)
+            view = self._views[key] = (sources, Relations.from_sources(sources))
+        return view
