@@ -14,16 +14,15 @@ among them those of a household sharing one phone and those reached through a pl
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.config import CacheSettings, Settings
+from gateway.config import Settings
 from gateway.identity import Seed
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, batch_settings
 
 __all__ = ["Report", "evaluate", "load_truth"]
 
@@ -94,14 +93,13 @@ async def evaluate(
         people = sorted(rng.sample(people, sample))
     owner = {record: person for person, records in truth.items() for record in records}
     report = Report()
-    uncached = dataclasses.replace(settings, cache=CacheSettings(enabled=False))
-    async with Runtime(uncached) as runtime:
+    async with Runtime(batch_settings(settings)) as runtime:
         for start in range(0, len(people), batch):
             chunk = people[start : start + batch]
             context = runtime.context()  # one "request" per chunk: its look-ups share batches
             starts = [rng.choice(sorted(truth[p])) for p in chunk]
             found = await context.resolver.resolve_many([Seed(source=s, key=k) for s, k in starts])
-            report.calls += sum(context.fetcher.calls.values())
+            report.calls += sum(context.recording.calls.values())
             for person, identity in zip(chunk, found, strict=True):
                 _score(
                     report,

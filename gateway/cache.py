@@ -16,6 +16,7 @@ look-up that found it), through a per-record index.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from connectors.options import CachePolicy
 from gateway.clock import Clock, SystemClock
 from gateway.metrics import CACHE_EVENTS
 from model.jsonable import jsonable
@@ -36,6 +38,9 @@ __all__ = [
     "RecordCache",
     "RedisStore",
     "Store",
+    "Verdict",
+    "answer_key",
+    "judge",
     "open_store",
 ]
 
@@ -47,6 +52,25 @@ PREFIX = f"c360:v{FORMAT}"
 class CachedAnswer:
     records: list[Record]
     fetched_at: float
+
+
+class Verdict(enum.Enum):
+    """What an entry of a given age is good for, under a source's :class:`CachePolicy`."""
+
+    FRESH = "fresh"  # answer from it
+    REVALIDATE = "revalidate"  # answer from it now, and refresh it behind the answer
+    FALLBACK = "fallback"  # ask the source; stand in if the source fails
+    EXPIRED = "expired"  # ask the source; nothing stands in
+
+
+def judge(age: float, policy: CachePolicy, max_age: float | None = None) -> Verdict:
+    """The verdict on an entry ``age`` seconds old; ``max_age`` is a caller's own limit."""
+    if age <= policy.ttl and (max_age is None or age < max_age):  # maxAge: 0 reads live
+        return Verdict.FRESH
+    if age <= policy.ttl + policy.stale_for:
+        # a caller that set its own limit wants an answer at least that fresh, not a refresh
+        return Verdict.REVALIDATE if policy.revalidate and max_age is None else Verdict.FALLBACK
+    return Verdict.EXPIRED
 
 
 class Store(Protocol):
@@ -193,7 +217,7 @@ def _load(source: str, entity: str, raw: dict[str, Any]) -> Record:
 
 
 class RecordCache:
-    """Reads and writes look-up answers for the fetchers of every request."""
+    """Reads and writes look-up answers for the cache layer of every request."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -74,10 +74,11 @@ class _ManualTimer:
 class ManualClock:
     """A clock that moves only when told to: :meth:`advance`, or a :meth:`sleep`, which moves
     it forward by the time slept (so a retry's backoff never waits for real). Timers whose time
-    has come run when the clock moves, in order."""
+    has come run when the clock moves, in order. It starts at ``start`` (Unix time; the real
+    time by default)."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._start = start
+    def __init__(self, start: float | None = None) -> None:
+        self._start = time.time() if start is None else start
         self._elapsed = 0.0
         self._timers: list[tuple[float, int, _ManualTimer]] = []
         self._order = itertools.count()

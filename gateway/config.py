@@ -80,6 +80,8 @@ class ServerSettings(BaseModel):
     graphiql: bool = True
     header_timeout: Duration = Field(default=HEADER_TIMEOUT, gt=0)
     body_timeout: Duration = Field(default=BODY_TIMEOUT, gt=0)
+    # past it, a request's calls still out are cancelled and the answer is partial
+    deadline: Duration = Field(default=5.0, gt=0, le=300)
 
 
 class CacheSettings(BaseModel):

@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from connectors.errors import SourceError
+from gateway.batcher import Batcher
+from gateway.deadline import Deadline
 from gateway.identity import IdentityResolver
-from gateway.loaders import Fetcher
+from gateway.recorded import Recording
 from gateway.relations import Relations
 from gateway.security.principal import Principal
 from gateway.security.settings import RolePolicy
@@ -33,14 +34,15 @@ class GatewayContext:
     runtime: Runtime
     sources: SourceSet  # what this request's role may use
     relations: Relations
-    fetcher: Fetcher
+    batcher: Batcher  # every look-up of the request goes through it
+    recording: Recording  # what the sources were asked, what they said, what failed
+    deadline: Deadline
     resolver: IdentityResolver
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
     principal: Principal | None = None
     purpose: str = ""
     policy: RolePolicy | None = None
-    failed: dict[str, SourceError] = field(default_factory=dict)  # source -> its failure
     personal_fields: set[str] = field(default_factory=set)  # Type.field returned, for audit
     customers_seen: set[str] = field(default_factory=set)
 

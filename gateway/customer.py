@@ -93,7 +93,7 @@ class CustomerView:
         if found:
             return found
         serving = {r.child_source for r in self.context.relations.all if r.child_entity == entity}
-        if serving and serving <= set(self.context.failed):
+        if serving and serving <= set(self.context.recording.failed):
             return None
         return found
 
@@ -106,11 +106,7 @@ class CustomerView:
         if memo is not None and memo in self._related:
             return self._related[memo]
         found = await self.context.relations.children(
-            self.context.fetcher,
-            self.people() if parents is None else parents,
-            entity,
-            self.context.failed,
-            max_age,
+            self.context.batcher, self.people() if parents is None else parents, entity, max_age
         )
         found = [r for r in found if in_scope(r, self.context)]
         if memo is not None:

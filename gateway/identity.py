@@ -25,9 +25,9 @@ from connectors.errors import SourceError
 from connectors.matching import match_key, normalize_email, normalize_phone
 from connectors.tracing import span
 from forms import DEFAULT_PROVIDERS, EmailProvider, NameVariants, country_code, standard_form
+from gateway.batcher import Batcher
 from gateway.linkage.defaults import default_model
 from gateway.linkage.model import MatchModel, Waterfall
-from gateway.loaders import Fetcher
 from gateway.matching import Matcher
 from gateway.names import PersonName, name_of, name_similarity
 from gateway.rules import FuzzyRule, IdentifierRule, IdentitySettings
@@ -97,13 +97,13 @@ class Identity:
 
 
 class IdentityResolver:
-    """Resolves seeds into identities through one request's :class:`Fetcher`."""
+    """Resolves seeds into identities through one request's :class:`Batcher`."""
 
     def __init__(
         self,
         settings: IdentitySettings,
         sources: SourceSet,
-        fetcher: Fetcher,
+        batcher: Batcher,
         parents: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
         variants: NameVariants | None = None,
         email_providers: Mapping[str, EmailProvider] = DEFAULT_PROVIDERS,
@@ -119,7 +119,7 @@ class IdentityResolver:
             else None
         )
         self.sources = sources
-        self.fetcher = fetcher
+        self.batcher = batcher
         self.order = {name: i for i, name in enumerate(sources)}
         # (source, entity) -> (parent source, parent entity, the child's field holding its key)
         self.parents = dict(parents or {})
@@ -382,9 +382,11 @@ class IdentityResolver:
         self, state: _State, source: str, entity: str, by: str, values: list[str]
     ) -> list[list[Record]] | None:
         try:
-            return await self.fetcher.fetch(source, entity, by, values, state.max_age)
+            return await self.batcher.fetch(source, entity, by, values, state.max_age)
         except SourceError as exc:
-            state.failed.setdefault(source, exc)
+            # the request's record of the failure is the pipeline's; this is the identity's
+            # own: which of its look-ups went unanswered
+            state.unavailable.setdefault(source, exc)
             return None
 
     def _consider(
@@ -524,7 +526,7 @@ class _State:
         self.prepared: dict[RecordId, Any] = {}  # each record's values in comparable form
         self.shared: set[tuple[str, str]] = set()
         self.notes: list[str] = []
-        self.failed: dict[str, SourceError] = {}
+        self.unavailable: dict[str, SourceError] = {}  # sources whose look-ups failed
         self.complete = True
         self.capped = False
         self.rounds = 0
@@ -584,4 +586,4 @@ class _State:
             self.linked.values(),
             key=lambda link: (order.get(link.record.source, len(order)), link.record.key),
         )
-        return Identity(links, self.complete, self.notes, self.failed, self.rounds)
+        return Identity(links, self.complete, self.notes, self.unavailable, self.rounds)

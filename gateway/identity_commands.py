@@ -15,8 +15,7 @@ from gateway.evaluation import Outcome, RecordId, TruthError, evaluate_truth, lo
 from gateway.identity import IdentityResolver, Match
 from gateway.linkage.modelfile import dump_model
 from gateway.linkage.training import train
-from gateway.loaders import Fetcher
-from gateway.relations import Relations
+from gateway.runtime import Runtime, batch_settings
 from gateway.sources import SourceSet
 
 __all__ = ["eval_truth_command", "train_command"]
@@ -108,41 +107,29 @@ async def _evaluate(
     seed: int,
     explain: bool,
 ) -> tuple[Outcome, dict[str, list[str]]]:
-    sources = SourceSet.open(settings)
-    try:
-        parents = Relations.from_sources(sources).parents()
+    async with Runtime(batch_settings(settings)) as runtime:
 
         def resolver() -> IdentityResolver:
-            return IdentityResolver(
-                settings.identity,
-                sources,
-                Fetcher(sources),
-                parents,
-                settings.name_variants,
-                settings.forms.providers(),
-                model=settings.match_model,
-            )
+            return runtime.context().resolver  # one "request" per resolution
 
         outcome = await evaluate_truth(clusters, resolver, sample, seed)
         explained: dict[str, list[str]] = {}
         if explain:
             misses = sorted(outcome.true_pairs - outcome.predicted)[:MAX_WRITTEN]
             false = sorted(outcome.predicted - outcome.true_pairs)[:MAX_WRITTEN]
-            explained["misses.jsonl"] = await _explain(misses, settings, sources, outcome)
-            explained["false_links.jsonl"] = await _explain(false, settings, sources, outcome)
+            explained["misses.jsonl"] = await _explain(misses, settings, runtime, outcome)
+            explained["false_links.jsonl"] = await _explain(false, settings, runtime, outcome)
         return outcome, explained
-    finally:
-        await sources.aclose()
 
 
 async def _explain(
     pairs: Iterable[tuple[RecordId, RecordId]],
     settings: Settings,
-    sources: SourceSet,
+    runtime: Runtime,
     outcome: Outcome,
 ) -> list[str]:
     """One JSON line per pair: how each side was linked, and what the model makes of it."""
-    fetcher = Fetcher(sources)
+    batcher = runtime.context().batcher
     model = settings.match_model
     lines = []
     for a, b in pairs:
@@ -152,7 +139,7 @@ async def _explain(
             if match is not None:
                 entry[side] = _match(match)
         if model is not None:
-            found = [await fetcher.fetch(s, "person", "key", [k]) for s, k in (a, b)]
+            found = [await batcher.fetch(s, "person", "key", [k]) for s, k in (a, b)]
             if all(f and f[0] for f in found):
                 first, second = (f[0][0].data for f in found)
                 waterfall = model.score(model.prepare(first), model.prepare(second))

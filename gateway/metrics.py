@@ -22,13 +22,13 @@ CACHE_EVENTS = Counter(
 
 BACKEND_CALLS = Counter(
     "c360_backend_calls",
-    "Batched calls made to a source, by source and outcome.",
+    "Calls made to a source (each retry one more), by source and outcome.",
     ["source", "outcome"],
 )
 
 BACKEND_SECONDS = Histogram(
     "c360_backend_seconds",
-    "Time of one batched call to a source, retries included.",
+    "Time of one call to a source.",
     ["source"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )

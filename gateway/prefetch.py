@@ -2,17 +2,18 @@
 
 As soon as a person record is linked, the related records the query asks for (its orders, its
 cases...) are requested, and their own children as they arrive. The requests go through the
-request's :class:`Fetcher`, so they are batched with everything else in the same tick and the
+request's :class:`Batcher`, so they are batched with everything else in the same tick and the
 customer's fields later find them already loaded. A query that asks for no orders fetches none.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 
 from connectors.errors import SourceError
-from gateway.loaders import Fetcher
+from gateway.batcher import Batcher
 from gateway.relations import Relations
 from model.records import Record
 
@@ -23,15 +24,13 @@ class Prefetcher:
     def __init__(
         self,
         relations: Relations,
-        fetcher: Fetcher,
+        batcher: Batcher,
         wanted: Iterable[str],
-        failed: dict[str, SourceError],
         max_age: float | None = None,
     ) -> None:
         self.relations = relations
-        self.fetcher = fetcher
+        self.batcher = batcher
         self.wanted = frozenset(wanted)
-        self.failed = failed
         self.max_age = max_age
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -52,10 +51,9 @@ class Prefetcher:
                 task.add_done_callback(self.tasks.discard)
 
     async def _shortcut(self, source: str, entity: str, by: str, key: str) -> None:
-        try:
-            await self.fetcher.fetch(source, entity, by, [key])
-        except SourceError as exc:
-            self.failed.setdefault(source, exc)
+        # a failure is recorded by the pipeline; the field that reads these answers without them
+        with contextlib.suppress(SourceError):
+            await self.batcher.fetch(source, entity, by, [key])
 
     def _children_of(self, parents: list[Record]) -> None:
         for relation in self.relations.all:
@@ -72,5 +70,5 @@ class Prefetcher:
                 task.add_done_callback(self.tasks.discard)
 
     async def _fetch(self, parents: list[Record], entity: str) -> None:
-        children = await self.relations.children(self.fetcher, parents, entity, self.failed, None)
+        children = await self.relations.children(self.batcher, parents, entity, None)
         self._children_of(children)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.customer_fields import IDENTIFIER_FIELDS
-from gateway.loaders import FetchInfo
+from gateway.recorded import FetchInfo
 from gateway.survivorship import Choice
 from model.jsonable import jsonable
 from model.records import Record

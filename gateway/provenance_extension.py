@@ -21,6 +21,7 @@ from graphql.language import OperationDefinitionNode
 from strawberry.directive import DirectiveLocation
 from strawberry.extensions import SchemaExtension
 
+from gateway.context import GatewayContext
 from gateway.provenance import Provenance, derived, from_choice, from_record
 from gateway.security.masks import masking_of, visible_provenance
 from gateway.security.policy import mask
@@ -133,9 +134,9 @@ class ProvenanceExtension(SchemaExtension):
             return
         parts = info.path.as_list()
         path = ".".join(map(str, parts))
-        fetcher = getattr(info.context, "fetcher", None)
-        found = describe(root, info.field_name, fetcher.info if fetcher else {})
-        policy = getattr(info.context, "policy", None)
+        context: GatewayContext = info.context
+        found = describe(root, info.field_name, context.recording.info)
+        policy = context.policy
         masking = masking_of(policy, info, root) if policy is not None else None
         if masking is not None and found.conflicts:
             # a masked value's rivals are masked alike: provenance never shows what data hides

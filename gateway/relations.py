@@ -2,8 +2,8 @@
 
 ``children(parents, "order")`` fetches, for a list of parent records (a customer's person
 records), the orders of every source that declares orders as children of those parents: one
-batched call per (source, entity, by), all sources at once. A source that fails is reported,
-not raised, so one system down costs only what it alone serves.
+batched call per (source, entity, by), all sources at once. A source that fails is recorded
+by its pipeline and skipped here, so one system down costs only what it alone serves.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from connectors.errors import SourceError
-from gateway.loaders import Fetcher
+from gateway.batcher import Batcher
 from model.records import Record
 
 __all__ = ["Relation", "Relations"]
@@ -98,10 +98,9 @@ class Relations:
 
     async def children(
         self,
-        fetcher: Fetcher,
+        batcher: Batcher,
         parents: Iterable[Record],
         entity: str,
-        failed: dict[str, SourceError] | None = None,
         max_age: float | None = None,
     ) -> list[Record]:
         """The ``entity`` records that belong to any of ``parents``, in source order."""
@@ -132,25 +131,21 @@ class Relations:
                     )
                 )
                 try:
-                    found = await fetcher.fetch(
+                    found = await batcher.fetch(
                         relation.child_source,
                         relation.child_entity,
                         by,
                         grand,
                         max_age,
                     )
-                except SourceError as exc:
-                    if failed is not None:
-                        failed.setdefault(relation.child_source, exc)
+                except SourceError:
                     return []
                 return [[r for r in rs if str(r.data.get(ref)) in wanted] for rs in found]
             try:
-                return await fetcher.fetch(
+                return await batcher.fetch(
                     relation.child_source, relation.child_entity, relation.by, values, max_age
                 )
-            except SourceError as exc:
-                if failed is not None:
-                    failed.setdefault(relation.child_source, exc)
+            except SourceError:
                 return []
 
         answers = await asyncio.gather(*(ask(relation, values) for relation, values in asks))

@@ -9,12 +9,14 @@ The Starlette lifespan and the tests use the same :class:`Runtime`::
 It owns the connectors (and their HTTP clients and engines), the shared cache, each source's
 guard (breaker and retry budget), single-flight, background refreshes, the audit log, the key
 store, the rate limiter, the webhook replay guard and the clock. Nothing else builds or closes
-them.
+them. Each request gets a batcher over one pipeline per source (:mod:`gateway.pipeline`),
+built from those parts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from types import TracebackType
 from typing import Self
@@ -23,13 +25,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from gateway.batcher import Batcher
 from gateway.cache import RecordCache, open_store
+from gateway.cached import Cached, SharedCache
 from gateway.clock import Clock, SystemClock
-from gateway.config import Settings
+from gateway.config import CacheSettings, Settings
 from gateway.context import GatewayContext
+from gateway.deadline import Deadline
+from gateway.guarded import Guarded
 from gateway.hooks import ReplayGuard
 from gateway.identity import IdentityResolver
-from gateway.loaders import Fetcher
+from gateway.instrumented import Instrumented
+from gateway.logs import WarningLimiter
+from gateway.pipeline import Source
+from gateway.recorded import Recorded, Recording
 from gateway.relations import Relations
 from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
@@ -42,13 +51,23 @@ from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
 from model.records import Record
 
-__all__ = ["Runtime"]
+__all__ = ["Runtime", "batch_settings"]
 
 logger = logging.getLogger("c360.gateway")
 
 
 def _audit_path(path: str, settings: Settings) -> str:
     return path if path == "-" or path.startswith("/") else str(settings.base_dir / path)
+
+
+def batch_settings(settings: Settings) -> Settings:
+    """The settings for batch work that is no client's request (an identity evaluation): every
+    look-up asked live, and no request deadline."""
+    return dataclasses.replace(
+        settings,
+        cache=CacheSettings(enabled=False),
+        server=settings.server.model_copy(update={"deadline": 300.0}),
+    )
 
 
 class Runtime:
@@ -70,6 +89,10 @@ class Runtime:
             else None
         )
         self.hook_replays = ReplayGuard(self.clock.now)
+        # one warning per failing source per request, and per interval across requests
+        self.source_warnings = WarningLimiter(
+            logging.getLogger("c360.sources"), clock=self.clock.monotonic
+        )
         self._email_providers = settings.forms.providers()
         self.flights: SingleFlight[str, list[Record]] = SingleFlight()
         self.background: set[asyncio.Task[None]] = set()
@@ -77,6 +100,8 @@ class Runtime:
         self.relations = Relations([])
         self.cache: RecordCache | None = None
         self.guards: dict[str, SourceGuard] = {}
+        self._instrumented: dict[str, Instrumented] = {}
+        self._shared = SharedCache(None, self.flights, self.background, self.clock)
         self._views: dict[str, tuple[SourceSet, Relations]] = {}
 
     @property
@@ -94,9 +119,13 @@ class Runtime:
         if settings.cache.enabled:
             store = open_store(settings.cache.backend, settings.cache.max_entries, self.clock)
             self.cache = RecordCache(store)
+        self._shared = SharedCache(self.cache, self.flights, self.background, self.clock)
         self.guards = {
             name: SourceGuard(name, connector.config.resilience, self.clock)
             for name, connector in self._sources.items()
+        }
+        self._instrumented = {
+            name: Instrumented(connector, name) for name, connector in self._sources.items()
         }
         if self.audit is not None:
             self.audit.start()
@@ -136,16 +165,21 @@ class Runtime:
         principal: Principal | None = None,
         purpose: str = "",
     ) -> GatewayContext:
-        """One request's context: the sources its role may use, and its own batcher."""
+        """One request's context: the sources its role may use, its batcher over their
+        pipelines, its recording and its deadline (started now)."""
         policy = self._policy(principal)
         sources, relations = self._view(policy)
-        fetcher = Fetcher(
-            sources, self.cache, self.flights, self.background, self.guards, self.clock
-        )
+        recording = Recording()
+        deadline = Deadline(self.clock, self.settings.server.deadline)
+
+        def pipeline(name: str, max_age: float | None) -> Source:
+            return self.pipeline(sources[name].name, recording, deadline, max_age)
+
+        batcher = Batcher(pipeline)
         resolver = IdentityResolver(
             self.settings.identity,
             sources,
-            fetcher,
+            batcher,
             relations.parents(),
             self.settings.name_variants,
             self._email_providers,
@@ -155,7 +189,9 @@ class Runtime:
             runtime=self,
             sources=sources,
             relations=relations,
-            fetcher=fetcher,
+            batcher=batcher,
+            recording=recording,
+            deadline=deadline,
             resolver=resolver,
             request=request,
             response=response,
@@ -163,6 +199,19 @@ class Runtime:
             purpose=purpose,
             policy=policy,
         )
+
+    def pipeline(
+        self,
+        source: str,
+        recording: Recording,
+        deadline: Deadline | None = None,
+        max_age: float | None = None,
+    ) -> Source:
+        """One request's pipeline over one source: recorded -> cached -> guarded ->
+        instrumented -> the connector; the last two and their state shared by all requests."""
+        guarded = Guarded(self._instrumented[source], self.guards[source], deadline)
+        cached = Cached(guarded, self.sources[source], self._shared, recording, max_age, deadline)
+        return Recorded(cached, source, recording, self.source_warnings)
 
     def _policy(self, principal: Principal | None) -> RolePolicy | None:
         if principal is None or not self.settings.security.enabled:

@@ -32,10 +32,9 @@ async def search_customers(context: GatewayContext, term: str) -> list[Identity]
 
     async def ask(source: str) -> list[Record]:
         try:
-            [found] = await context.fetcher.fetch(source, "person", SEARCH, [term])
-        except SourceError as exc:
-            context.failed.setdefault(source, exc)
-            return []
+            [found] = await context.batcher.fetch(source, "person", SEARCH, [term])
+        except SourceError:
+            return []  # recorded by the pipeline
         return found
 
     hits = [record for found in await asyncio.gather(*map(ask, searchable)) for record in found]

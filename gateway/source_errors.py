@@ -10,14 +10,16 @@ detail or a connection string to a client.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from connectors.errors import SourceError
+from gateway.context import GatewayContext
+from gateway.deadline import DeadlineExceeded
 
-__all__ = ["SourceErrors"]
+__all__ = ["SourceErrors", "statuses"]
 
 logger = logging.getLogger("c360.gateway")
 
@@ -26,50 +28,77 @@ INTERNAL_ERROR = "internal error; the gateway's log has the details"
 
 class SourceErrors(SchemaExtension):
     """Also reports the sources that failed inside a field that still answered (a customer
-    built without the billing system): one error per source, and ``extensions.sources``,
-    each source's status for this request."""
+    built without the billing system): one error per source, one ``DEADLINE_EXCEEDED`` error
+    naming every source the request's deadline cut, and ``extensions.sources``, each source's
+    status for this request, which always agrees with those errors."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None:
+        context = self.execution_context.context
+        if result is None or not isinstance(context, GatewayContext):
             return
         errors = [_translate(error) for error in result.errors or []]
         named = {(e.extensions or {}).get("source") for e in errors}
-        failed = getattr(self.execution_context.context, "failed", None) or {}
-        for source, exc in sorted(failed.items()):
-            if source not in named:
+        pending: list[str] = []
+        for source, exc in sorted(context.recording.failed.items()):
+            if isinstance(exc, DeadlineExceeded):
+                pending.append(source)
+            elif source not in named:
                 errors.append(
                     GraphQLError(
                         exc.public_message, extensions={"code": exc.code, "source": source}
                     )
                 )
+        if pending:
+            errors.append(
+                GraphQLError(
+                    f"the request's {context.deadline.seconds:g}s deadline passed; still "
+                    f"pending: {', '.join(pending)}",
+                    extensions={"code": DeadlineExceeded.code, "sources": pending},
+                )
+            )
         result.errors = errors or None
 
     def get_results(self) -> dict[str, object]:
         context = self.execution_context.context
-        fetcher = getattr(context, "fetcher", None)
-        policy = getattr(context, "policy", None)
-        if fetcher is None or (policy is not None and not policy.shows_source_status):
+        if not isinstance(context, GatewayContext):
             return {}
-        called = {source for source, _, _ in fetcher.calls}
-        cached = {source for (source, _, _), info in fetcher.info.items() if info.cache == "hit"}
-        failed = getattr(context, "failed", None) or {}
-        statuses: dict[str, object] = {}
-        for source in context.sources:
-            if source in failed:
-                status = failed[source].code.lower()
-            elif source in fetcher.stale_sources:
-                status = "stale"
-            elif source in called:
-                status = "ok"
-            elif source in cached:
-                status = "cache"
-            else:
-                status = "not_asked"
-            calls = sum(n for (s, _, _), n in fetcher.calls.items() if s == source)
-            statuses[source] = {"status": status, "calls": calls}
-        return {"sources": statuses}
+        policy = context.policy
+        if policy is not None and not policy.shows_source_status:
+            return {}
+        errors = self.execution_context.pre_execution_errors or []
+        return {"sources": statuses(context, errors)}
+
+
+def statuses(context: GatewayContext, errors: Iterable[GraphQLError]) -> dict[str, object]:
+    """Each source's status for this request: the code of its failure when it failed (as
+    recorded by its pipeline or as raised into a field), else ``stale``, ``ok`` (asked),
+    ``cache`` (answered from cache alone) or ``not_asked``; and the calls that reached it."""
+    recording = context.recording
+    failed = {source: exc.code for source, exc in recording.failed.items()}
+    for error in errors:
+        cause = error.original_error
+        if isinstance(cause, SourceError):
+            failed.setdefault(cause.source, cause.code)
+    calls: dict[str, int] = {}
+    for (source, _, _), count in recording.calls.items():
+        calls[source] = calls.get(source, 0) + count
+    cached = {source for (source, _, _), info in recording.info.items() if info.cache == "hit"}
+    found: dict[str, object] = {}
+    for source in context.sources:
+        if source in failed:
+            status = failed[source].lower()
+        elif source in recording.stale_sources:
+            status = "stale"
+        elif source in calls:
+            status = "ok"
+        elif source in cached:
+            status = "cache"
+        else:
+            status = "not_asked"
+        found[source] = {"status": status, "calls": calls.get(source, 0)}
+    return found
 
 
 def _translate(error: GraphQLError) -> GraphQLError:

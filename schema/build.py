@@ -30,7 +30,7 @@ logger = logging.getLogger("c360.graphql")
 
 class GatewaySchema(strawberry.Schema):
     """Logs errors at debug level, never with a stack trace: a failing source is logged at
-    warning where its call fails (:mod:`gateway.loaders`), unexpected errors where they are
+    warning where its call fails (:mod:`gateway.recorded`), unexpected errors where they are
     masked (:mod:`gateway.source_errors`)."""
 
     def process_errors(

@@ -74,7 +74,7 @@ class Customer:
             return None
         context = info.context
         return FieldProvenance.of(
-            from_choice(choice, declared.source_field, context.fetcher.info), context.clock.now()
+            from_choice(choice, declared.source_field, context.recording.info), context.clock.now()
         )
 
     @strawberry.field(description="Every distinct email, with the records that hold it.")
@@ -242,10 +242,9 @@ async def _dealers(view: CustomerView, holders: list[Record]) -> list[Record]:
 
     async def ask(source: str, keys: list[str]) -> list[Record]:
         try:
-            answers = await view.context.fetcher.fetch(source, "dealer", "key", keys)
-        except SourceError as exc:
-            view.context.failed.setdefault(source, exc)
-            return []
+            answers = await view.context.batcher.fetch(source, "dealer", "key", keys)
+        except SourceError:
+            return []  # recorded by the pipeline
         return [r for found in answers for r in found]
 
     answers = await asyncio.gather(*(ask(s, sorted(keys)) for s, keys in wanted.items()))

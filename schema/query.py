@@ -131,20 +131,16 @@ class Query:
     ) -> Customer | None:
         seed = _seed(info, id, email, phone, source_key)
         context = info.context
-        failed_before = set(context.failed)
-        prefetch = Prefetcher(
-            context.relations, context.fetcher, wanted_entities(info), context.failed
-        )
+        recording = context.recording
+        failed_before = set(recording.failed)
+        prefetch = Prefetcher(context.relations, context.batcher, wanted_entities(info))
         identity = await context.resolver.resolve(seed, max_age_seconds(max_age), prefetch.linked)
         if identity is not None and not visible(identity, context):
             # a customer the caller may not see adds nothing, not even its sources' failures
-            for source in set(context.failed) - failed_before:
-                del context.failed[source]
+            recording.forget_failures(set(recording.failed) - failed_before)
             return None
         if identity is None:
             return None
-        for source, failure in identity.failed.items():
-            context.failed.setdefault(source, failure)
         context.customers_seen.add(identity.id)
         return Customer(view=CustomerView(identity, context))
 
@@ -179,7 +175,7 @@ class Query:
     ) -> SourceRecord | None:
         connector = _connector(info, source, key, "key")
         connector.spec(entity, "key")
-        [found] = await info.context.fetcher.fetch(source, entity, "key", [key])
+        [found] = await info.context.batcher.fetch(source, entity, "key", [key])
         return SourceRecord.of(found[0]) if found else None
 
     @strawberry.field(
@@ -191,5 +187,5 @@ class Query:
     ) -> list[SourceRecord]:
         connector = _connector(info, source, value, "value")
         connector.spec(entity, by)
-        [found] = await info.context.fetcher.fetch(source, entity, by, [value])
+        [found] = await info.context.batcher.fetch(source, entity, by, [value])
         return [SourceRecord.of(record) for record in found]

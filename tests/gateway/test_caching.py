@@ -106,8 +106,8 @@ async def test_a_page_of_customers_costs_one_orders_call_per_system(
     finally:
         await gateway_.aclose()
     assert len(data["customers"]["edges"]) >= 20
-    assert context.fetcher.calls[("billing", "order", "customer_no")] == 1
-    assert context.fetcher.calls[("service_desk", "ticket", "contact_no")] == 1
+    assert context.recording.calls[("billing", "order", "customer_no")] == 1
+    assert context.recording.calls[("service_desk", "ticket", "contact_no")] == 1
 
 
 def with_crm(settings: Settings, url: str, policy: CachePolicy) -> Settings:
@@ -133,15 +133,15 @@ async def test_stale_if_error_while_the_crm_is_down(demo_estate: DemoEstate) -> 
     try:
         with serve(app, port):
             live, context = await gateway_.run(query)
-            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
+            assert context.recording.info[("crm", "person", "C-000001")].cache == "miss"
         clock.advance(0.3)  # past the TTL; the CRM is stopped
         stale, context = await gateway_.run(query)
         assert stale == live
-        assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
+        assert context.recording.info[("crm", "person", "C-000001")].cache == "stale"
         with serve(app, port):  # back, once the breaker that opened lets a probe through
             clock.advance(ResiliencePolicy().cooldown)
             fresh, context = await gateway_.run(query)
-            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "miss"
+            assert context.recording.info[("crm", "person", "C-000001")].cache == "miss"
         assert fresh == live
     finally:
         await gateway_.aclose()
@@ -166,11 +166,11 @@ async def test_stale_while_revalidate_answers_at_once_and_refreshes_behind(
             assert instruments.calls == 1
             clock.advance(0.3)
             _, context = await gateway_.run(CRM_RECORD)
-            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "stale"
+            assert context.recording.info[("crm", "person", "C-000001")].cache == "stale"
             await asyncio.gather(*gateway_.background)
             assert instruments.calls == 2  # refreshed in the background
             _, context = await gateway_.run(CRM_RECORD)
-            assert context.fetcher.info[("crm", "person", "C-000001")].cache == "hit"
+            assert context.recording.info[("crm", "person", "C-000001")].cache == "hit"
             assert instruments.calls == 2
     finally:
         await gateway_.aclose()
@@ -191,7 +191,7 @@ async def test_max_age_zero_reads_tickets_live_while_loyalty_comes_from_cache(
     assert (
         demo_estate.instruments["crm"].calls == 0 and demo_estate.instruments["dealer"].calls == 0
     )
-    states = {k: i.cache for k, i in context.fetcher.info.items()}
+    states = {k: i.cache for k, i in context.recording.info.items()}
     assert {s for (src, entity, _), s in states.items() if entity == "ticket"} == {"miss"}
     assert {s for (src, entity, _), s in states.items() if entity == "loyalty"} == {"hit"}
 
@@ -215,7 +215,7 @@ async def test_a_timeline_with_max_age_zero_reads_its_systems_live(
     assert from_cache == 0 and live == first
     assert "FindCasesByContactId" in demo_estate.instruments["service_desk"].by_route
     assert demo_estate.instruments["crm"].calls == 0  # the people themselves from cache
-    states = {i.cache for (_, entity, _), i in context.fetcher.info.items() if entity == "ticket"}
+    states = {i.cache for (_, entity, _), i in context.recording.info.items() if entity == "ticket"}
     assert states == {"miss"}
 
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from gateway.config import load_settings
-from gateway.identity import Identity, IdentityResolver, Seed
-from gateway.loaders import Fetcher
-from gateway.relations import Relations
-from gateway.sources import SourceSet
+from gateway.identity import Identity, Seed
+from gateway.recorded import Recording
+from gateway.runtime import Runtime, batch_settings
 from tests.support.gateway import gateway, graphql
 
 FILES = {
@@ -102,23 +101,13 @@ def estate(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def resolve(estate: Path, source: str, key: str) -> tuple[Identity, Fetcher]:
+async def resolve(estate: Path, source: str, key: str) -> tuple[Identity, Recording]:
     settings = load_settings(estate / "c360.yaml", environ={})
-    sources = SourceSet.open(settings)
-    try:
-        fetcher = Fetcher(sources)
-        resolver = IdentityResolver(
-            settings.identity,
-            sources,
-            fetcher,
-            Relations.from_sources(sources).parents(),
-            model=settings.match_model,
-        )
-        identity = await resolver.resolve(Seed(source=source, key=key))
+    async with Runtime(batch_settings(settings)) as runtime:
+        context = runtime.context()
+        identity = await context.resolver.resolve(Seed(source=source, key=key))
         assert identity is not None
-        return identity, fetcher
-    finally:
-        await sources.aclose()
+        return identity, context.recording
 
 
 async def test_a_custom_identifier_links_two_sources(estate: Path) -> None:

@@ -1,5 +1,6 @@
 """What a failing source tells a client: its name and the kind of failure, nothing of the
-customer; and what ``extensions.sources`` tells a row-scoped caller: nothing."""
+customer; what ``extensions.sources`` tells a row-scoped caller: nothing; and that a source's
+status always agrees with the errors of that source."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import httpx
 
 from tests.gateway.test_security import ask, new_key, owners, secured
 from tests.support.demo_estate import DemoEstate
-from tests.support.gateway import gateway
+from tests.support.gateway import gateway, settings_from
+from tests.support.runtime import Gateway
 
 BY_DEALER_KEY = """query ($k: String!) {
   customer(sourceKey: {source: "dealer", key: $k}, maxAge: 0) { id name { full } phone } }"""
@@ -94,3 +96,47 @@ async def test_sources_status_is_withheld_from_row_scoped_roles(
     assert someone_elses.json() == nobodys.json() == {"data": {"customer": None}}
     assert "sources" in configured.json()["extensions"]
     assert agents.json()["extensions"]["sources"]["dealer"]["status"] == "ok"
+
+
+MISCONFIGURED = """\
+sources:
+  crm:
+    kind: tests.support.memory_sources:MemorySource
+    rows: {person: [{id: C1, mail: ann@example.com}]}
+    entities:
+      person: {fields: {key: id, email: mail}, lookups_by: [email]}
+  billing:
+    kind: tests.support.memory_sources:MisconfiguredSource
+    entities:
+      person: {fields: {key: id, email: mail}, lookups_by: [email]}
+identity:
+  identifiers: {email: {normalize: email}}
+"""
+
+
+async def statuses_of(tmp_path: Path, query: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    gateway = Gateway(settings_from(tmp_path, MISCONFIGURED))
+    try:
+        result = await gateway.schema.execute(query, context_value=gateway.context())
+    finally:
+        await gateway.aclose()
+    errors = [{"message": e.message, **(e.extensions or {})} for e in result.errors or []]
+    return errors, (result.extensions or {})["sources"]
+
+
+async def test_a_misconfigured_source_asked_in_a_field_is_never_ok(tmp_path: Path) -> None:
+    errors, sources = await statuses_of(
+        tmp_path, '{ record(source: "billing", entity: "person", key: "B1") { key } }'
+    )
+    assert [(e["code"], e["source"]) for e in errors] == [("SOURCE_MISCONFIGURED", "billing")]
+    assert sources["billing"] == {"status": "source_misconfigured", "calls": 1}
+    assert sources["crm"]["status"] == "not_asked"
+
+
+async def test_a_misconfigured_source_behind_an_answer_is_named_once(tmp_path: Path) -> None:
+    errors, sources = await statuses_of(
+        tmp_path, '{ customer(sourceKey: {source: "crm", key: "C1"}) { id email } }'
+    )
+    assert [(e["code"], e["source"]) for e in errors] == [("SOURCE_MISCONFIGURED", "billing")]
+    assert sources["billing"]["status"] == "source_misconfigured"
+    assert sources["crm"]["status"] == "ok"

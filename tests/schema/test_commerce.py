@@ -74,7 +74,7 @@ async def test_a_page_of_customers_asks_billing_for_invoices_once(
     billing = [c for c in customers if any(i["source"] == "billing" for i in c["identities"])]
     assert len(billing) >= 3
     assert sum(c["invoices"]["totalCount"] for c in billing) > 0
-    assert context.fetcher.calls[("billing", "invoice", "customer_no")] == 1
+    assert context.recording.calls[("billing", "invoice", "customer_no")] == 1
 
 
 async def test_invoices_are_fetched_while_the_customer_is_resolved(
@@ -93,7 +93,7 @@ async def test_invoices_are_fetched_while_the_customer_is_resolved(
     assert data["customer"]["invoices"]["totalCount"] == len(person["invoices"])
     assert early == ["invoice"] * early.count("invoice") and early
     # the field found them already loaded: billing was asked for them once
-    assert context.fetcher.calls[("billing", "invoice", "customer_no")] == 1
+    assert context.recording.calls[("billing", "invoice", "customer_no")] == 1
 
 
 async def test_every_invoice_value_names_the_row_that_holds_it(

@@ -108,7 +108,7 @@ async def test_one_query_returns_all_five_systems(
     # related record fetched in one batched call per system
     rounds = customer["resolution"]["rounds"]
     assert customer["resolution"]["complete"] and 1 <= rounds <= 4
-    calls = context.fetcher.calls
+    calls = context.recording.calls
     for (source, entity, by), count in calls.items():
         if entity == "person":
             assert count <= (1 if by == "key" else rounds), (source, by, count)

@@ -34,5 +34,5 @@ async def test_a_related_field_reads_only_what_it_declares(
     query = f"""query ($key: String!) {{
       customer(sourceKey: {{source: "crm", key: $key}}) {{ {field} {{ __typename }} }} }}"""
     _, context = await gateway.run(query, key=first_crm_key(demo_estate, 3))
-    read = {entity for (_, entity, _) in context.fetcher.calls} - {"person"}
+    read = {entity for (_, entity, _) in context.recording.calls} - {"person"}
     assert read and read <= READS[field], (field, read)

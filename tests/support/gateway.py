@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from gateway.app import create_app
-from gateway.clock import Clock
+from gateway.clock import Clock, ManualClock
 from gateway.config import Settings, load_settings
 
 
@@ -25,7 +25,8 @@ def settings_from(tmp_path: Path, yaml_text: str, **env: str) -> Settings:
 async def gateway(
     settings: Settings, *, clock: Clock | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, clock=clock)
+    """The app, its lifespan run, on a clock that moves only when the test moves it."""
+    app = create_app(settings, clock=clock if clock is not None else ManualClock())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gateway.clock import Clock
+from gateway.clock import Clock, ManualClock
 from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.runtime import Runtime
@@ -13,10 +13,12 @@ from schema.build import build_schema
 
 
 class Gateway:
-    """The runtime the app's lifespan opens, and the schema, for queries run in-process."""
+    """The runtime the app's lifespan opens, and the schema, for queries run in-process. Time
+    moves only when the test moves ``clock``."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
-        self.runtime = Runtime(settings, clock=clock)
+        self.clock = clock if clock is not None else ManualClock()
+        self.runtime = Runtime(settings, clock=self.clock)
         self.runtime.start()
         self.schema = build_schema()
 
