@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from connectors.errors import UnsupportedLookup
 from connectors.options import SourceConfig
@@ -124,6 +124,12 @@ class Connector(abc.ABC):
         (``c360 identity train``). A source that cannot list its records keeps this default,
         which says so; training then reaches its records through look-ups only."""
         raise UnsupportedLookup(self.name, f"cannot list its {entity} records")
+
+    async def raw_sample(self, entity: str, limit: int) -> list[Mapping[str, Any]] | None:
+        """Up to ``limit`` of the entity's records as the system writes them, by canonical
+        field and before any ``parse:``: what ``c360 check --probe`` reads. None (the
+        default) for a kind that cannot list records without being asked for one."""
+        return None
 
     async def health(self) -> SourceHealth:
         """Whether the source answers now. The default claims health without asking."""

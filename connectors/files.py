@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BeforeValidator, Field, field_validator
 
@@ -203,6 +203,19 @@ class FileExportConnector(Connector):
             return SourceHealth(ok=False, detail="; ".join(failures))
         problems = sum(len(index.problems) for index in self._indexes.values())
         return SourceHealth(ok=True, detail=f"{problems} malformed rows skipped")
+
+    async def raw_sample(self, entity: str, limit: int) -> list[Mapping[str, Any]] | None:
+        path = self.path(entity)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise SourceUnavailable(self.name, f"cannot read {path}: {exc.strerror}") from exc
+        parsed = await asyncio.to_thread(self.parse, entity, path, data)
+        fields = self.config.entities[entity].fields
+        return [
+            {canonical: row.get(column, "").strip() for canonical, column in fields.items()}
+            for _, row in parsed.rows[:limit]
+        ]
 
     def problems(self, entity: str) -> tuple[str, ...]:
         """The rows skipped at the last load of the entity's file, each as ``file:line: why``."""

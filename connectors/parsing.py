@@ -37,6 +37,7 @@ __all__ = [
     "FieldParseSpec",
     "parse_fields",
     "parse_problems",
+    "readable",
     "source_fields",
 ]
 
@@ -173,6 +174,13 @@ def parse_fields(
         logger.debug(
             "%s: a %s %s its declared format cannot read was left out", source, entity, name
         )
+
+
+def readable(declared: FieldParse, value: Any) -> bool:
+    """Whether ``value`` reads as ``declared`` says (what ``c360 check --probe`` asks)."""
+    if declared.kind == "name":
+        return split_name(str(value), declared.pattern or "") is not None
+    return _read(declared, value) is not None
 
 
 def _read(declared: FieldParse, value: Any) -> Any:

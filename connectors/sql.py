@@ -198,6 +198,14 @@ class SqlConnector(Connector):
                         result[value].append(record)
         return result
 
+    async def raw_sample(self, entity: str, limit: int) -> list[Mapping[str, Any]] | None:
+        cfg = self.config.entities[entity]
+        table = await self._table(entity, cfg)
+        statement = sa.select(*table.c).limit(limit)
+        async with self._guard(f"a sample of {entity}"), self.engine.connect() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        return [_as_written(row, cfg.fields) for row in rows]
+
     async def _prefix(
         self, spec: EntitySpec, table: sa.Table, lookup: Lookup, value: str, what: str
     ) -> list[Record]:
@@ -348,6 +356,11 @@ def _typed(column: sa.Column[Any], value: str) -> Any:
     if python_type is int:
         return int(value) if _INTEGER.match(value) else None
     return value
+
+
+def _as_written(row: Mapping[Any, Any], fields: Mapping[str, str]) -> dict[str, Any]:
+    found = {canonical: row[column] for canonical, column in fields.items()}
+    return {k: v.strip() if isinstance(v, str) else v for k, v in found.items()}
 
 
 def _read_only_sqlite(url: URL, base_dir: Path) -> URL:

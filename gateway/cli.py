@@ -32,6 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="validate a config file and report every problem")
     check.add_argument("config", nargs="?", default=os.environ.get("C360_CONFIG", DEFAULT_CONFIG))
+    check.add_argument(
+        "--probe",
+        action="store_true",
+        help="also read each source's first records and try the formats its parse: declares",
+    )
+    check.add_argument(
+        "--probe-rows", type=int, default=20, help="records read per entity by --probe (20)"
+    )
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
@@ -146,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.command == "check":
         print(settings.summary())
-        return 0
+        return _probe(settings, args.probe_rows) if args.probe else 0
     return _serve(settings, args.host, args.port, args.log_level, args.workers, not args.plain_logs)
 
 
@@ -159,6 +167,26 @@ def _load(path: str) -> Settings | None:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
         return None
+
+
+def _probe(settings: Settings, rows: int) -> int:
+    """Try every declared format on the sources' first records; 1 when one cannot read them."""
+    import asyncio
+
+    from gateway._yaml import load_yaml
+    from gateway.probe import probe
+
+    text = settings.path.read_text(encoding="utf-8")
+    lines = load_yaml(text, os.environ).lines
+    report = asyncio.run(probe(settings, max(1, rows), lines))
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if report.problems:
+        count = len(report.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found by the probe", file=sys.stderr)
+        return 1
+    print(f"probe: {report.values} values of {report.fields} declared fields read as declared")
+    return 0
 
 
 def _serve(
