@@ -61,5 +61,5 @@ def load_variants(
         try:
             variants = variants.extended(read_groups(base_dir / name))
         except NameFileError as exc:
-            problems.append((i, str(exc)))
+            problems.append((i, f"{name}:{exc.line}: {exc.message}"))
     return variants, problems

@@ -62,6 +62,7 @@ def test_a_format_that_cannot_read_the_first_values_is_reported(tmp_path: Path) 
         "1 problem found by the probe",
     ]
     assert "1984" not in result.stderr  # values are never printed, only their shape
+    assert result.stdout == "c360.yaml: valid; 2 sources: desk (csv), crm (sql); 2 entities\n"
 
 
 def test_formats_that_read_every_value(tmp_path: Path) -> None:
