@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from connectors.sql import SqlConfig
 from tests.support.build import make_connector
+from tests.support.postgres import PostgresServer
 
 ROWS = [
     ("1", "Meyer", "SW1A 1AA"),
@@ -74,3 +78,35 @@ def test_phonetic_look_ups_need_a_database_that_can_compute_the_key() -> None:
     [(path, message)] = list(config.problems())
     assert path == ("entities", "person", "by", "family_sound")
     assert "need SQLite" in message
+
+
+@pytest.mark.postgres
+async def test_postcodes_by_an_sql_expression_on_postgresql(postgres: PostgresServer) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(postgres.url)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(sa.text(f'CREATE TABLE "{schema}".people (ID TEXT, LAST TEXT, PC TEXT)'))
+        await conn.execute(
+            sa.text(f'INSERT INTO "{schema}".people VALUES (:a, :b, :c)'),
+            [dict(zip("abc", row, strict=True)) for row in ROWS],
+        )
+    await engine.dispose()
+    by = {"postcode": {**BY["postcode"], "column": "pc"}}
+    block = {
+        "kind": "sql",
+        "url": postgres.url,
+        "entities": {
+            "person": {
+                "table": "people",
+                "schema": schema,
+                "by": by,
+                "fields": {"key": "id", "family_name": "last", "postcode": "pc"},
+            }
+        },
+    }
+    async with make_connector("s", block) as source:
+        found = await source.fetch("person", "postcode", ["sw1a 1aa", "M11AE", "XYZ"])
+    assert sorted(r.key for r in found["sw1a 1aa"]) == ["1", "2"]
+    assert [r.key for r in found["M11AE"]] == ["3"]
+    assert found["XYZ"] == []
