@@ -21,6 +21,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from gateway.customer_fields import camel
 from gateway.security.context import security_context
 from gateway.security.policy import permitted
 from gateway.security.refusal import refuse_operation
@@ -58,19 +59,13 @@ class FieldAccess(SchemaExtension):
         if argument is not None and policy is not None:
             named = kwargs.get(argument)
             if isinstance(named, str) and not permitted(
-                policy, info.parent_type.name, _camel(named)
+                policy, info.parent_type.name, camel(named)
             ):
                 raise GraphQLError(
                     f"not allowed for this role: {info.parent_type.name}.{named[:60]}",
                     extensions={"code": "FORBIDDEN"},
                 )
         return _next(root, info, *args, **kwargs)
-
-
-def _camel(name: str) -> str:
-    """``birth_date`` and ``birthDate`` both name the GraphQL field ``birthDate``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _denied(schema: Any, document: Any, policy: RolePolicy) -> list[str]:
