@@ -142,7 +142,8 @@ def test_a_failing_source_trains_nothing(folder: Path) -> None:
 def test_an_empty_source_trains_nothing(folder: Path) -> None:
     (folder / "people.csv").write_text(PEOPLE[0] + "\n", encoding="utf-8")
     trained = c360("identity", "train", "--config", "c360.yaml", cwd=folder)
-    assert trained.returncode == 1 and "people has no person record" in trained.stdout
+    # an export cut to its header is a source that cannot be read: reported, nothing trained
+    assert trained.returncode == 1 and "people: people.csv holds no records" in trained.stdout
     assert not (folder / "model.yaml").exists()
 
 

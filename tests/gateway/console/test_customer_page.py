@@ -124,7 +124,8 @@ def test_a_crm_name_holding_markup_is_shown_as_text(
             search(page, contact["emailAddress"].strip())
             result = page.locator("#results .result-name").first.inner_text()
     expected = f"{contact['firstName']} {contact['lastName']}"
-    assert title == shown == result == expected
+    # survivorship shows a name written all in lower case in proper case; the text is the same
+    assert title == shown == result and title.lower() == expected.lower()
     assert page.locator("main script, main img").count() == 0
     assert page.evaluate("window.pwned") is None
 
