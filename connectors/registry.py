@@ -2,7 +2,8 @@
 
 ``kind:`` in a source block is one of three things, tried in this order:
 
-1. a short name of the built-in kinds (``rest``, ``soap``, ``sql``, ``csv``, ``fixed_width``);
+1. a short name of the built-in kinds (``rest``, ``soap``, ``sql``, ``csv``, ``fixed_width``,
+   ``graphql``);
 2. a name registered by an installed package under the entry-point group ``c360.connectors``::
 
        [project.entry-points."c360.connectors"]
@@ -31,6 +32,7 @@ ENTRY_POINT_GROUP = "c360.connectors"
 BUILTIN_KINDS: dict[str, str] = {
     "csv": "connectors.files:CsvConnector",
     "fixed_width": "connectors.files:FixedWidthConnector",
+    "graphql": "connectors.graphql:GraphqlConnector",
     "rest": "connectors.rest:RestConnector",
     "soap": "connectors.soap:SoapConnector",
     "sql": "connectors.sql:SqlConnector",

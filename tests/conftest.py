@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.support.backends import (
 )
 from tests.support.build import make_connector
 from tests.support.demo_estate import DemoEstate, running_estate
+from tests.support.legacy_graphql import GRAPHQL_SOURCE, LegacyGraphql
 from tests.support.legacy_rest import REST_SOURCE, LegacyRest
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
@@ -39,6 +41,20 @@ def legacy_rest() -> Iterator[LegacyRest]:
 def rest_system(legacy_rest: LegacyRest) -> LegacyRest:
     legacy_rest.reset()
     return legacy_rest
+
+
+@pytest.fixture(scope="session")
+def legacy_graphql() -> Iterator[tuple[str, LegacyGraphql]]:
+    """A system that speaks GraphQL, on a real socket: (its base URL, the system)."""
+    system = LegacyGraphql()
+    with serve(system.app) as url:
+        yield url, system
+
+
+@pytest.fixture
+def graphql_system(legacy_graphql: tuple[str, LegacyGraphql]) -> tuple[str, LegacyGraphql]:
+    legacy_graphql[1].reset()
+    return legacy_graphql
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +92,7 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
 
 
-BACKENDS = ["rest", "soap", "sql-sqlite", "sql-postgres", "csv", "fixed_width"]
+BACKENDS = ["rest", "soap", "sql-sqlite", "sql-postgres", "csv", "fixed_width", "graphql"]
 
 
 async def backend_source(
@@ -96,6 +112,9 @@ async def backend_source(
         return await write_postgres(server.url, f"t_{uuid.uuid4().hex[:12]}")
     if kind == "csv":
         return write_csv(tmp_path)
+    if kind == "graphql":
+        url, _ = request.getfixturevalue("graphql_system")
+        return {**copy.deepcopy(GRAPHQL_SOURCE), "url": f"{url}/graphql"}
     return write_fixed_width(tmp_path)
 
 

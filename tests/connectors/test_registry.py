@@ -30,6 +30,7 @@ def test_builtin_short_names() -> None:
     assert {resolve_kind(k).__name__ for k in registry.BUILTIN_KINDS} == {
         "CsvConnector",
         "FixedWidthConnector",
+        "GraphqlConnector",
         "RestConnector",
         "SoapConnector",
         "SqlConnector",

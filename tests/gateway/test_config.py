@@ -73,7 +73,7 @@ def test_three_mistakes_three_errors(tmp_path: Path) -> None:
         "c360.yaml:11: sources.crm.entities.person.fields.emial: not a field of person"
         " (did you mean 'email'?)",
         "c360.yaml:13: sources.billing.kind: unknown connector kind 'sqll'"
-        " (built in: csv, fixed_width, rest, soap, sql; or 'package.module:Class')",
+        " (built in: csv, fixed_width, graphql, rest, soap, sql; or 'package.module:Class')",
     ]
 
 
