@@ -175,8 +175,11 @@ class GraphqlConnector(HttpConnector):
         answer = await self.http.call(
             "POST",
             self.config.url,
-            json={"query": query, "variables": variables},
-            headers={"Accept": "application/graphql-response+json, application/json"},
+            content=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/graphql-response+json, application/json",
+            },
         )
         where = f"POST {snippet(self.config.url, 100)}: HTTP {answer.status}"
         try:
