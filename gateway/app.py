@@ -123,7 +123,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     runtime = Runtime(settings, clock=clock)
     security = settings.security
     graphql = GatewayGraphQL(
-        build_schema(), graphql_ide="graphiql" if settings.server.graphiql else None
+        build_schema(federation=settings.server.federation),
+        graphql_ide="graphiql" if settings.server.graphiql else None,
     )
 
     @asynccontextmanager

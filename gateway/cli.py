@@ -41,7 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--probe-rows", type=int, default=20, help="records read per entity by --probe (20)"
     )
 
-    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema.add_argument(
+        "--federation",
+        action="store_true",
+        help="the Apollo Federation 2 subgraph schema, as composition reads it",
+    )
 
     demo = commands.add_parser("demo", help="serve the gateway over the bundled demo estate")
     demo.add_argument("--port", type=int, default=8000, help="the gateway's port (8000)")
@@ -147,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         from schema.build import build_schema
 
-        print(build_schema().as_str())
+        if args.federation:
+            from schema.federation import subgraph_sdl
+
+            print(subgraph_sdl(build_schema(federation=True).as_str()))
+        else:
+            print(build_schema().as_str())
         return 0
     settings = _load(args.config)
     if settings is None:

@@ -82,6 +82,7 @@ class ServerSettings(BaseModel):
     body_timeout: Duration = Field(default=BODY_TIMEOUT, gt=0)
     # past it, a request's calls still out are cancelled and the answer is partial
     deadline: Duration = Field(default=5.0, gt=0, le=300)
+    federation: bool = False  # serve /graphql as an Apollo Federation 2 subgraph
 
 
 class CacheSettings(BaseModel):

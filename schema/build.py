@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -40,9 +41,18 @@ class GatewaySchema(strawberry.Schema):
             logger.debug("%s", error.message)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, federation: bool = False) -> strawberry.Schema:
+    """The gateway's schema; with ``federation``, an Apollo Federation 2 subgraph's
+    (:mod:`schema.federation`)."""
+    query: type = Query
+    scalars: dict[object, Any] = {}
+    if federation:
+        from schema.federation import SCALARS, FederatedQuery
+
+        query, scalars = FederatedQuery, SCALARS
     return GatewaySchema(
-        query=Query,
+        query=query,
+        scalar_overrides=scalars,
         mutation=Mutation,
         directives=[provenance_directive],
         extensions=[
