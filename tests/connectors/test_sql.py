@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,21 @@ async def test_hostile_value_leaves_the_table_intact(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM people").fetchone() == (4,)
 
 
+def join_sqlite_workers() -> None:
+    """aiosqlite stops the thread of a connection that failed to open from that thread, which
+    then answers the test's event loop: wait for it while the loop is still open."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(5)
+
+
 async def test_sqlite_is_opened_read_only_and_never_created(tmp_path: Path) -> None:
     block = {**write_sqlite(tmp_path / "b.db"), "url": "sqlite+aiosqlite:///missing.db"}
     async with make_connector("billing", block, tmp_path) as billing:
         with pytest.raises(SourceUnavailable, match="billing: reading table people"):
             await billing.fetch("person", "key", ["P-1"])
         assert not (await billing.health()).ok
+    join_sqlite_workers()
     assert not (tmp_path / "missing.db").exists()
 
 
