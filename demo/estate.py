@@ -6,6 +6,7 @@
     billing.db            Orders and billing (SQLite)
     service_desk.json     Service desk (served over SOAP by demo.services)
     loyalty_members.csv   Marketing and loyalty nightly export (latin-1, ';')
+    campaigns.json        Marketing platform's campaign responses (served over GraphQL)
     dealer.json           Dealer management (served over REST, behind an API key)
     service_visits.txt    Dealer service visits, fixed-width export
     ground_truth.jsonl    which records are the same person; the gateway never reads it
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from demo.billing import write_billing
+from demo.campaigns import write_campaigns
 from demo.population import population
 from demo.systems import write_crm, write_dealer, write_loyalty, write_service_desk
 
@@ -33,6 +35,7 @@ FILES = (
     "billing.db",
     "service_desk.json",
     "loyalty_members.csv",
+    "campaigns.json",
     "dealer.json",
     "service_visits.txt",
     "ground_truth.jsonl",
@@ -75,6 +78,7 @@ def generate(
     write_billing(folder / "billing.db", people, rng("billing"), truth, workshop)
     write_service_desk(folder / "service_desk.json", people, rng("service_desk"), truth)
     write_loyalty(folder / "loyalty_members.csv", people, rng("loyalty"), truth)
+    write_campaigns(folder / "campaigns.json", rng("campaigns"), truth)
     with (folder / "ground_truth.jsonl").open("w", encoding="utf-8") as out:
         for person_id, records in truth.items():
             out.write(json.dumps({"person": person_id, **records}, sort_keys=True) + "\n")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from gateway.config import Settings
 
 DEMO_CONFIG = Path(__file__).with_name("c360.yaml")
-SERVED = ("crm", "service_desk", "dealer")
+SERVED = ("crm", "service_desk", "dealer", "campaigns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,7 @@ def demo_environment(data: Path, ports: Mapping[str, int]) -> dict[str, str]:
         "CRM_URL": f"http://127.0.0.1:{ports['crm']}",
         "SERVICE_DESK_URL": f"http://127.0.0.1:{ports['service_desk']}",
         "DEALER_URL": f"http://127.0.0.1:{ports['dealer']}",
+        "CAMPAIGNS_URL": f"http://127.0.0.1:{ports['campaigns']}",
         "DEALER_API_KEY": os.environ.get("DEALER_API_KEY", DEFAULT_DEALER_KEY),
     }
 

@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--services-port",
         type=int,
         default=9101,
-        help="first port of the served systems (9101, 9102, 9103)",
+        help="first port of the served systems (9101-9104)",
     )
     demo.add_argument("--latency", default="0", help="added to every call of the served systems")
     demo.add_argument(

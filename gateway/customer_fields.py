@@ -278,6 +278,13 @@ RELATED: tuple[Related, ...] = (
     Related("loyalty", entity="loyalty", type_name="Loyalty"),
     Related("consents", entity="loyalty", type_name="Consent", personal=True),
     Related(
+        "campaign_responses",
+        "Responses to marketing campaigns, newest first.",
+        entity="campaign_response",
+        type_name="CampaignResponse",
+        newest="sent_at",
+    ),
+    Related(
         "vehicles",
         entity="vehicle",
         type_name="Vehicle",

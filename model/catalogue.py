@@ -152,6 +152,16 @@ CATALOGUE: Mapping[str, CanonicalEntity] = MappingProxyType(
                 post_opt_in_at=_D,
             ),
             _entity(
+                "campaign_response",
+                "What a customer did with one marketing campaign sent to them.",
+                customer_ref=_S,
+                campaign=_S,
+                channel=_S,
+                sent_at=_DT,
+                outcome=_S,
+                responded_at=_DT,
+            ),
+            _entity(
                 "vehicle",
                 "A vehicle, by its VIN.",
                 owner_ref=_S,

@@ -1,16 +1,18 @@
-"""Loyalty memberships and marketing consents."""
+"""Loyalty memberships, marketing consents and campaign responses."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
 import strawberry
 
+from gateway.customer import CustomerView
 from model.records import Record
-from schema.values import as_date, as_int, as_str
+from schema.named import named
+from schema.values import as_date, as_datetime, as_int, as_str
 
-__all__ = ["Consent", "ConsentChannel", "Loyalty", "consents_of"]
+__all__ = ["CampaignResponse", "Consent", "ConsentChannel", "Loyalty", "consents_of"]
 
 
 @strawberry.type(description="A loyalty membership.")
@@ -86,3 +88,32 @@ def consents_of(record: Record) -> list[Consent]:
                 )
             )
     return found
+
+
+@named
+@strawberry.type(description="What the customer did with one marketing campaign sent to them.")
+class CampaignResponse:
+    id: strawberry.ID
+    source: str
+    campaign: str | None
+    channel: str | None
+    sent_at: datetime | None
+    outcome: str | None = strawberry.field(
+        description="opened, clicked, converted, unsubscribed; null when nothing came back."
+    )
+    responded_at: datetime | None
+    record: strawberry.Private[Record]
+
+    @classmethod
+    def of(cls, record: Record, view: CustomerView | None = None) -> CampaignResponse:
+        d = record.data
+        return cls(
+            id=strawberry.ID(f"{record.source}:{record.key}"),
+            source=record.source,
+            campaign=as_str(d.get("campaign")),
+            channel=as_str(d.get("channel")),
+            sent_at=as_datetime(d.get("sent_at")),
+            outcome=as_str(d.get("outcome")),
+            responded_at=as_datetime(d.get("responded_at")),
+            record=record,
+        )

@@ -1,4 +1,4 @@
-"""The three served systems of the demo estate, built from its data files."""
+"""The four served systems of the demo estate, built from its data files."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from demo.services.graphql import marketing_service
 from demo.services.instruments import Instruments
 from demo.services.rest import Collection, rest_service
 from demo.services.soap import SoapCollection, soap_service
 
-DEFAULT_PORTS = {"crm": 9101, "service_desk": 9102, "dealer": 9103}
+DEFAULT_PORTS = {"crm": 9101, "service_desk": 9102, "dealer": 9103, "campaigns": 9104}
 DEFAULT_DEALER_KEY = "demo-dealer-key"
 
 
@@ -65,4 +66,9 @@ def dealer(data: Path, instruments: Instruments, api_key: str = DEFAULT_DEALER_K
     return rest_service(collections, instruments, api_key=api_key)
 
 
-SERVICES = {"crm": crm, "service_desk": service_desk, "dealer": dealer}
+def campaigns(data: Path, instruments: Instruments) -> Starlette:
+    document = json.loads((data / "campaigns.json").read_text("utf-8"))
+    return marketing_service(document, instruments)
+
+
+SERVICES = {"crm": crm, "service_desk": service_desk, "dealer": dealer, "campaigns": campaigns}

@@ -20,6 +20,7 @@ FIRST_KEYS = {
     "billing": ("person", "100001"),
     "service_desk": ("person", "SD-000001"),
     "loyalty": ("person", "L-770001"),
+    "campaigns": ("campaign_response", "CR-0000001"),
     "dealer": ("person", "OW-000001"),
     "dealer_visits": ("service_visit", "V000000001"),
 }
@@ -28,7 +29,7 @@ FIRST_KEYS = {
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("demo")
-    base = free_run(4)
+    base = free_run(5)
     log = (folder / "demo.log").open("w")
     process = subprocess.Popen(
         [
@@ -67,7 +68,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
         process.send_signal(signal.SIGTERM)
         process.wait(30)
         log.close()
-    for port in range(base + 1, base + 4):  # the served systems stopped with it
+    for port in range(base + 1, base + 5):  # the served systems stopped with it
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/_stats", timeout=2)
 
@@ -89,7 +90,7 @@ def test_sources_list_the_five_systems(demo: tuple[str, Path]) -> None:
         "Marketing and loyalty",
         "Dealer management",
     }
-    assert {s["kind"] for s in sources} == {"rest", "sql", "soap", "csv", "fixed_width"}
+    assert {s["kind"] for s in sources} == {"rest", "sql", "soap", "csv", "fixed_width", "graphql"}
 
 
 def test_a_record_from_each_source(demo: tuple[str, Path]) -> None:

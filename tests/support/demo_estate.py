@@ -47,6 +47,7 @@ def running_estate(folder: Path, customers: int, seed: int) -> Iterator[DemoEsta
             "CRM_URL": urls["crm"],
             "SERVICE_DESK_URL": urls["service_desk"],
             "DEALER_URL": urls["dealer"],
+            "CAMPAIGNS_URL": urls["campaigns"],
             "DEALER_API_KEY": DEFAULT_DEALER_KEY,
         }
         yield DemoEstate(
