@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -49,15 +50,16 @@ def secured(demo: DemoEstate, folder: Path) -> Settings:
                 "row_scope": "dealer",
                 "deny": ["Customer.birthDate"],
                 "mask": {"Customer.phone": "last4"},
-            }
+            },
+            "analyst": {"deny": ["Query._entities"]},
         },
     )
 
 
-async def dealer_key(folder: Path, dealer: str) -> dict[str, str]:
+async def dealer_key(folder: Path, dealer: str | None, role: str = "dealer") -> dict[str, str]:
     store = KeyStore.open(f"sqlite+aiosqlite:///{folder / 'keys.db'}", folder)
     try:
-        return {"X-API-Key": (await store.create("dealer", f"dealer {dealer}", dealer))[1]}
+        return {"X-API-Key": (await store.create(role, f"{role} {dealer}", dealer))[1]}
     finally:
         await store.aclose()
 
@@ -119,15 +121,21 @@ async def test_many_representations_resolve_in_one_batched_pass(
 
 async def test_orders_and_vehicles_are_entities_too(demo_estate: DemoEstate) -> None:
     vehicle = estate(demo_estate, "dealer.json")["vehicles"][0]
+    with sqlite3.connect(demo_estate.folder / "billing.db") as db:
+        order, total = db.execute("SELECT order_id, total FROM orders LIMIT 1").fetchone()
     data, _ = await run(
         federated(demo_estate.settings),
         ENTITIES,
         r=[
             {"__typename": "Vehicle", "vin": vehicle["vin"]},
             {"__typename": "Vehicle", "vin": "NO-SUCH-VIN"},
+            {"__typename": "Order", "id": f"billing:{order}"},
+            {"__typename": "Order", "id": "billing:SO-0"},
+            {"__typename": "Order", "id": f"nowhere:{order}"},
         ],
     )
-    assert data["_entities"] == [{"vin": vehicle["vin"], "dealerId": vehicle["dealerId"]}, None]
+    assert data["_entities"][:2] == [{"vin": vehicle["vin"], "dealerId": vehicle["dealerId"]}, None]
+    assert data["_entities"][2:] == [{"id": f"billing:{order}", "total": str(total)}, None, None]
 
 
 @pytest.fixture
@@ -190,6 +198,12 @@ async def test_entities_follow_field_policies_and_are_audited(
         allowed = await client.post(
             "/graphql", json={"query": ENTITIES, "variables": variables}, headers=headers
         )
+        analyst = await client.post(
+            "/graphql",
+            json={"query": ENTITIES, "variables": variables},
+            headers=await dealer_key(tmp_path, None, "analyst"),
+        )
+    assert analyst.status_code == 403 and "Query._entities" in analyst.text
     assert denied.status_code == 403
     assert denied.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     customer = allowed.json()["data"]["_entities"][0]
