@@ -26,6 +26,7 @@ CUSTOMER = """query ($key: String!, $ticketsAge: Int) {
     orders(first: 5) { totalCount edges { node { number lines { sku } } } }
     tickets(maxAge: $ticketsAge) { number status notes { body } }
     loyalty { tier } vehicles { vin serviceVisits { visitedAt } } timeline(first: 5) { totalCount }
+    campaignResponses { totalCount }
   } }"""
 
 
