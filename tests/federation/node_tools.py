@@ -46,28 +46,42 @@ def require_node_tools() -> str:
     return node
 
 
-def compose(node: str, subgraphs: dict[str, str]) -> str:
-    """The supergraph SDL Apollo's composition makes of running subgraphs (name -> URL)."""
-    script = NODE_DIR / "compose.mjs"  # beside node_modules, where its imports resolve
+def compose(node: str, subgraphs: dict[str, str], files: dict[str, Path] | None = None) -> str:
+    """The supergraph SDL Apollo's composition makes of subgraphs (name -> URL), each read from
+    its ``_service { sdl }``, or from its SDL file in ``files``."""
+    script = NODE_DIR / f"compose-{os.getpid()}.mjs"  # beside node_modules: imports resolve
     shutil.copyfile(PINNED / "compose.mjs", script)
-    done = subprocess.run(
-        [node, str(script), *(f"{name}={url}" for name, url in subgraphs.items())],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    given = files or {}
+    arguments = [
+        f"{name}={url}" + (f"={given[name]}" if name in given else "")
+        for name, url in subgraphs.items()
+    ]
+    try:
+        done = subprocess.run(
+            [node, str(script), *arguments],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        script.unlink(missing_ok=True)
     assert done.returncode == 0, f"composition failed:\n{done.stderr}"
     return done.stdout
 
 
 @contextlib.contextmanager
-def hive_gateway(supergraph: Path, port: int) -> Iterator[str]:
-    """Hive Gateway serving ``supergraph`` on 127.0.0.1:``port``; yields its GraphQL URL."""
+def hive_gateway(supergraph: Path, port: int, config: Path | None = None) -> Iterator[str]:
+    """Hive Gateway serving ``supergraph`` on 127.0.0.1:``port``, with its ``config`` file if
+    given; yields its GraphQL URL."""
     log = supergraph.with_suffix(".log")
+    options = ["--config-path", str(config)] if config is not None else []
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(HIVE), "supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(port)],
+            [
+                *(str(HIVE), "supergraph", str(supergraph), *options),
+                *("--host", "127.0.0.1", "--port", str(port)),
+            ],
             cwd=NODE_DIR,
             stdout=out,
             stderr=subprocess.STDOUT,
