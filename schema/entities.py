@@ -64,12 +64,14 @@ async def _entity(context: GatewayContext, index: int, representation: Any) -> A
 
 async def _identity(context: GatewayContext, seed: Seed) -> Identity | None:
     """The customer a record leads to, if the principal may see it (and it is then audited)."""
+    recording = context.recording
+    failed_before = set(recording.failed)
     identity = await context.resolver.resolve(seed)
     if identity is None:
         return None
-    for source, failure in identity.failed.items():
-        context.failed.setdefault(source, failure)
     if not visible(identity, context):
+        # a customer the caller may not see adds nothing, not even its sources' failures
+        recording.forget_failures(set(recording.failed) - failed_before)
         return None
     context.customers_seen.add(identity.id)
     return identity

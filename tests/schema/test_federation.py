@@ -15,13 +15,12 @@ import pytest
 
 from gateway.config import Settings
 from gateway.context import GatewayContext
-from gateway.relations import Relations
 from gateway.security.keys import KeyStore
 from gateway.security.settings import SecuritySettings
-from gateway.sources import SourceSet
 from schema.build import build_schema
 from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway
+from tests.support.runtime import Gateway
 
 ENTITIES = """query ($r: [_Any!]!) { _entities(representations: $r) {
   ... on Customer { id phone name { family } }
@@ -70,14 +69,15 @@ def estate(demo: DemoEstate, name: str) -> dict[str, Any]:
 
 
 async def run(settings: Settings, query: str, **variables: Any) -> tuple[Any, GatewayContext]:
-    sources = SourceSet.open(settings)
+    gateway_ = Gateway(settings)
+    gateway_.schema = build_schema(federation=True)
     try:
-        context = GatewayContext(None, None, sources, settings, Relations.from_sources(sources))
-        result = await build_schema(federation=True).execute(
+        context = gateway_.context()
+        result = await gateway_.schema.execute(
             query, variable_values=variables, context_value=context
         )
     finally:
-        await sources.aclose()
+        await gateway_.aclose()
     assert result.errors is None, result.errors
     return result.data, context
 
@@ -111,12 +111,12 @@ async def test_many_representations_resolve_in_one_batched_pass(
     found = many["_entities"]
     assert len(found) == 30 and all(found)
     assert found[0] == one["_entities"][0]
-    assert batched.fetcher.calls[("crm", "person", "key")] == 1  # the 30 seeds: one call
+    assert batched.recording.calls[("crm", "person", "key")] == 1  # the 30 seeds: one call
     # each kind of look-up of the 30 customers shares its round's batch: at most one call
     # per resolution round, where 30 requests would have made 30 calls per round
     rounds = settings.identity.max_rounds
-    assert max(batched.fetcher.calls.values()) <= rounds
-    assert sum(batched.fetcher.calls.values()) <= rounds * sum(single.fetcher.calls.values())
+    assert max(batched.recording.calls.values()) <= rounds
+    assert sum(batched.recording.calls.values()) <= rounds * sum(single.recording.calls.values())
 
 
 async def test_orders_and_vehicles_are_entities_too(demo_estate: DemoEstate) -> None:
@@ -213,19 +213,18 @@ async def test_entities_follow_field_policies_and_are_audited(
 
 
 async def test_bad_representations_are_named_one_by_one(demo_estate: DemoEstate) -> None:
-    settings = federated(demo_estate.settings)
-    sources = SourceSet.open(settings)
+    gateway_ = Gateway(federated(demo_estate.settings))
+    gateway_.schema = build_schema(federation=True)
     try:
-        context = GatewayContext(None, None, sources, settings, Relations.from_sources(sources))
-        result = await build_schema(federation=True).execute(
+        result = await gateway_.schema.execute(
             ENTITIES,
             variable_values={
                 "r": [{"__typename": "Invoice", "id": "x"}, {"__typename": "Customer"}, "x"]
             },
-            context_value=context,
+            context_value=gateway_.context(),
         )
     finally:
-        await sources.aclose()
+        await gateway_.aclose()
     assert result.data == {"_entities": [None, None, None]}
     messages = sorted(str(e.message) for e in result.errors or [])
     assert "representation 0: __typename must be one of Customer, Order, Vehicle" in messages
