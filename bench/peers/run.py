@@ -1,0 +1,81 @@
+"""c360 against Hive Gateway on the same legacy REST backend (../shared/peerbench/run.sh),
+uncached and with the memory cache warm, appended to bench/RESULTS.md.
+
+    python bench/peers/run.py                  # 10 s per run, 2 alternating rounds
+    python bench/peers/run.py --duration 20 --rounds 3 --no-record
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_SH = Path(os.environ.get("PEERBENCH", ROOT.parent / "shared" / "peerbench" / "run.sh"))
+CONFIG = ROOT / "bench" / "peers" / "c360.yaml"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def run(label: str, env: dict[str, str], duration: int, rounds: int) -> list[str]:
+    """One run of run.sh; its per-run lines and its ratio line."""
+    done = subprocess.run(
+        [str(RUN_SH)],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **env,
+            "C360_CONFIG": str(CONFIG),
+            "DURATION": str(duration),
+            "ROUNDS": str(rounds),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if line.startswith(("hive ", "c360 ", "ratio "))
+    ]
+    if done.returncode != 0 or not any(line.startswith("ratio") for line in lines):
+        sys.exit(f"{label}: run.sh failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    print(f"{label}:", *lines, sep="\n  ")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    runs = {
+        "uncached": run("uncached", {}, args.duration, args.rounds),
+        "memory cache warm": run(
+            "memory cache warm", {"C360_ENV": "C360_CACHE=true"}, args.duration, args.rounds
+        ),
+    }
+    if args.no_record:
+        return
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = [
+        "",
+        f"### peerbench, {when}",
+        "",
+        f"`python bench/peers/run.py --duration {args.duration} --rounds {args.rounds}` on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        "",
+    ]
+    for label, lines in runs.items():
+        block += [f"{label}:", "", "```", *lines, "```", ""]
+    with RESULTS.open("a", encoding="utf-8") as out:
+        out.write("\n".join(block))
+
+
+if __name__ == "__main__":
+    main()
