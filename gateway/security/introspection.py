@@ -12,7 +12,7 @@ from graphql import FieldNode, GraphQLError, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 from gateway.security.context import security_context
-from gateway.security.refusal import refuse_operation
+from gateway.security.refusal import refuse_operation, reworded
 
 __all__ = ["Introspection", "without_suggestions"]
 
@@ -46,18 +46,7 @@ class Introspection(SchemaExtension):
 
 
 def without_suggestions(error: GraphQLError) -> GraphQLError:
-    message = _SUGGESTION.sub("", error.message)
-    if message == error.message:
-        return error
-    return GraphQLError(
-        message,
-        error.nodes,
-        error.source,
-        error.positions,
-        error.path,
-        error.original_error,
-        error.extensions,
-    )
+    return reworded(error, _SUGGESTION.sub("", error.message))
 
 
 def _asks_schema(document: Any) -> bool:

@@ -28,6 +28,7 @@ from strawberry.extensions import SchemaExtension
 from gateway.customer_fields import ATTRIBUTES
 from gateway.security.context import security_context
 from gateway.security.policy import mask, permitted
+from gateway.security.refusal import reworded
 from gateway.security.settings import RolePolicy
 
 __all__ = ["Masks", "attribute_masks", "masking_of"]
@@ -180,17 +181,7 @@ class _Keys:
         for raw, masked in self.hidden.items():
             if len(raw) >= 5:
                 message = message.replace(raw, masked)
-        if message == error.message:
-            return error
-        return GraphQLError(
-            message,
-            error.nodes,
-            error.source,
-            error.positions,
-            error.path,
-            error.original_error,
-            error.extensions,
-        )
+        return reworded(error, message)
 
 
 def _normal(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from graphql import GraphQLError
 from starlette.types import Send
 
-__all__ = ["refuse", "refuse_operation"]
+__all__ = ["refuse", "refuse_operation", "reworded"]
 
 
 async def refuse(
@@ -46,3 +46,18 @@ def refuse_operation(context: Any, code: str, message: str, status: int = 400) -
     if response is not None and hasattr(response, "status_code"):
         response.status_code = status
     raise GraphQLError(message, extensions={"code": code})
+
+
+def reworded(error: GraphQLError, message: str) -> GraphQLError:
+    """``error`` with another message and everything else kept (path, locations, cause)."""
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        error.extensions,
+    )
