@@ -11,7 +11,7 @@ from graphql import parse, validate
 from schema.build import build_schema
 from tests.docs.blocks import DOCS, ROOT, fenced, fences
 
-_OPENING = re.compile(r"^```[\w-]*$")
+_OPENING = re.compile(r"^```[\w-]*( [\w-]+)?$")  # a language, perhaps a kind (```graphql sdl)
 
 
 @pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
@@ -26,6 +26,13 @@ def test_every_code_block_is_closed(page: Path) -> None:
             assert line == "```", f"{page.name}:{number}: a closing fence holds text: {line!r}"
             opened = None
     assert opened is None, f"{page.name}:{opened}: a code block is never closed"
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
+def test_every_schema_and_router_example_parses(page: Path) -> None:
+    # ```graphql sdl: a schema; ```graphql router: a query for a supergraph, not c360 alone
+    for text in fenced(page, "graphql sdl") + fenced(page, "graphql router"):
+        parse(text)
 
 
 @pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
