@@ -27,6 +27,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.console import console_routes, graphiql_page
 from gateway.context import GatewayContext
+from gateway.cors import Cors
 from gateway.hooks import invalidate_hook
 from gateway.logs import RequestIdMiddleware
 from gateway.request_body import error_response, parse_request_json
@@ -157,4 +158,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         )
     app.add_middleware(PurposeHeader)
     app.add_middleware(BodyLimit, max_bytes=security.max_body_bytes)  # security or not
+    if settings.server.cors is not None:  # outermost: preflights never reach the rest
+        app.add_middleware(Cors, settings=settings.server.cors)
     return app

@@ -28,6 +28,7 @@ from connectors.parsing import parse_problems
 from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
 from forms import NameVariants
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
+from gateway.cors import CorsSettings
 from gateway.forms_settings import FormsSettings, load_variants
 from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
@@ -83,6 +84,7 @@ class ServerSettings(BaseModel):
     # past it, a request's calls still out are cancelled and the answer is partial
     deadline: Duration = Field(default=5.0, gt=0, le=300)
     federation: bool = False  # serve /graphql as an Apollo Federation 2 subgraph
+    cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
 
 
 class CacheSettings(BaseModel):
