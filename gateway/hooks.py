@@ -4,6 +4,8 @@ changed, and the gateway drops them from the cache.
 The body is JSON, ``{"entity": "person", "keys": ["C-1042", ...]}``, signed with the source's
 ``webhook_secret`` together with the time of sending: the header
 ``X-C360-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>." + the raw body>``.
+Once the records are dropped, the change is published on the event bus (:mod:`gateway.events`),
+so that live subscriptions of the customers holding them re-resolve.
 A signature more than :data:`TOLERANCE` seconds from the gateway's clock is refused, and so is
 one already used (each is remembered for as long as it would be accepted), so a captured hook
 cannot be replayed. A source without a secret accepts no hook.
@@ -20,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from gateway.events import CustomerChanged
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -105,4 +109,5 @@ async def invalidate_hook(request: Request) -> JSONResponse:
         return _error(400, f"keys must be a list of at most {MAX_KEYS} strings")
     cache = runtime.cache
     dropped = await cache.invalidate(name, entity, keys) if cache is not None else 0
+    await runtime.events.publish(CustomerChanged(name, entity, tuple(keys), cause="webhook"))
     return JSONResponse({"source": name, "entity": entity, "keys": len(keys), "dropped": dropped})

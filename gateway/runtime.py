@@ -8,7 +8,8 @@ The Starlette lifespan and the tests use the same :class:`Runtime`::
 
 It owns the connectors (and their HTTP clients and engines), the shared cache, each source's
 guard (breaker and retry budget), single-flight, background refreshes, the audit log, the key
-store, the rate limiter, the webhook replay guard and the clock. Nothing else builds or closes
+store, the rate limiter, the webhook replay guard, the customer-changed event bus and the
+clock. Nothing else builds or closes
 them. Each request gets a batcher over one pipeline per source (:mod:`gateway.pipeline`),
 built from those parts.
 """
@@ -32,6 +33,7 @@ from gateway.clock import Clock, SystemClock
 from gateway.config import CacheSettings, Settings
 from gateway.context import GatewayContext
 from gateway.deadline import Deadline
+from gateway.events import EventBus, open_bus
 from gateway.guarded import Guarded
 from gateway.hooks import ReplayGuard
 from gateway.identity import IdentityResolver
@@ -103,6 +105,8 @@ class Runtime:
         self._instrumented: dict[str, Instrumented] = {}
         self._shared = SharedCache(None, self.flights, self.background, self.clock)
         self._views: dict[str, tuple[SourceSet, Relations]] = {}
+        # what changed, for live subscriptions (gateway.events); opened by start()
+        self.events = EventBus(self.clock)
 
     @property
     def sources(self) -> SourceSet:
@@ -120,6 +124,7 @@ class Runtime:
             store = open_store(settings.cache.backend, settings.cache.max_entries, self.clock)
             self.cache = RecordCache(store)
         self._shared = SharedCache(self.cache, self.flights, self.background, self.clock)
+        self.events = open_bus(settings.cache.backend, self.clock)
         self.guards = {
             name: SourceGuard(name, connector.config.resilience, self.clock)
             for name, connector in self._sources.items()
@@ -135,7 +140,7 @@ class Runtime:
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
-        parts = (self.audit, self.keys, self.limiter, self.cache, self._sources)
+        parts = (self.events, self.audit, self.keys, self.limiter, self.cache, self._sources)
         for part in parts:
             if part is None:
                 continue

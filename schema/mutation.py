@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
+from gateway.events import CustomerChanged
 
 __all__ = ["Invalidation", "Mutation"]
 
@@ -38,4 +39,6 @@ class Mutation:
             raise GraphQLError("at most 10,000 keys at once", extensions={"code": "BAD_USER_INPUT"})
         cache = info.context.cache
         dropped = await cache.invalidate(source, entity, keys) if cache is not None else 0
+        change = CustomerChanged(source, entity, tuple(keys), cause="invalidation")
+        await info.context.runtime.events.publish(change)
         return Invalidation(source=source, entity=entity, keys=len(keys), dropped=dropped)
