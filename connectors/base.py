@@ -15,12 +15,13 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Self
 
-from connectors.errors import UnsupportedLookup
+from connectors.errors import NotWritable, UnsupportedLookup
 from connectors.options import SourceConfig
 from connectors.parsing import FieldParse, source_fields
+from connectors.writing import Change, WriteSpec
 from model.records import Record
 
-__all__ = ["Connector", "EntitySpec", "Record", "SourceHealth"]
+__all__ = ["Change", "Connector", "EntitySpec", "Record", "SourceHealth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,29 @@ class Connector(abc.ABC):
         field and before any ``parse:``: what ``c360 check --probe`` reads. None (the
         default) for a kind that cannot list records without being asked for one."""
         return None
+
+    def write_spec(self, entity: str) -> WriteSpec | None:
+        """The entity's ``write:`` block, or None where the system takes no writes of it."""
+        cfg = self.config.entities.get(entity)
+        spec = getattr(cfg, "write", None)
+        return spec if isinstance(spec, WriteSpec) else None
+
+    def writes(self, entity: str) -> frozenset[str]:
+        """The canonical fields of ``entity`` this source takes writes of (none by default)."""
+        spec = self.write_spec(entity)
+        return frozenset(spec.fields) if spec is not None else frozenset()
+
+    async def write(self, entity: str, change: Change) -> None:
+        """Write ``change`` into the system: the record ``change.key`` of ``entity`` gets
+        ``change.values`` (canonical), in the system's own conventions; conditional on
+        ``change.expected`` where the entity declares a ``version``.
+
+        Raises :class:`~connectors.errors.WriteConflict` when the record changed since it was
+        read, :class:`~connectors.errors.WriteRejected` with the system's message when it
+        refuses the values, any other :class:`~connectors.errors.SourceError` when it could
+        not be asked (worth retrying). The default: nothing is writable here.
+        """
+        raise NotWritable(self.name, f"{entity} records are not writable here")
 
     async def health(self) -> SourceHealth:
         """Whether the source answers now. The default claims health without asking."""

@@ -18,6 +18,17 @@ look-up's own name when it is a field, else required). A single-value variable i
 many values at once under aliases (see :mod:`connectors._operations`). Values only ever travel
 as variables: no value is placed in the query text.
 
+``write:`` (see :mod:`connectors.writing`) runs a mutation template with the variables
+``$key``, ``$changes`` (the changed fields under their source names, nested by dotted paths)
+and, with ``version``, ``$expected``; an error whose ``extensions.code`` is ``CONFLICT`` is a
+conflict, any other error a refusal with the remote's message::
+
+          write:
+            fields: [email]
+            mutation: >-
+              mutation ($key: ID!, $changes: ContactChanges!) {
+              updateContact(id: $key, changes: $changes) { id } }
+
 An answer with ``errors`` and no data fails with ``SOURCE_BAD_RESPONSE`` and the remote's
 message; where the remote gave partial data, what it gave is kept and its errors logged.
 """
@@ -37,7 +48,13 @@ from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
 from connectors._operations import Operation, TemplateError, compile_template
 from connectors.base import EntitySpec, Record, SourceHealth
-from connectors.errors import SourceBadResponse, SourceError, snippet
+from connectors.errors import (
+    SourceBadResponse,
+    SourceError,
+    WriteConflict,
+    WriteRejected,
+    snippet,
+)
 from connectors.options import (
     EntityConfig,
     HttpSourceConfig,
@@ -46,8 +63,15 @@ from connectors.options import (
     SourceConfig,
     http_url,
 )
+from connectors.writing import Change, WriteSpec, nested, source_value, write_problems
 
-__all__ = ["GraphqlConfig", "GraphqlConnector", "GraphqlEntityConfig", "GraphqlQuery"]
+__all__ = [
+    "GraphqlConfig",
+    "GraphqlConnector",
+    "GraphqlEntityConfig",
+    "GraphqlQuery",
+    "GraphqlWrite",
+]
 
 logger = logging.getLogger("c360.connectors")
 
@@ -64,8 +88,13 @@ class GraphqlQuery(BaseModel):
     match: Identifier | None = None
 
 
+class GraphqlWrite(WriteSpec):
+    mutation: str = Field(min_length=1)
+
+
 class GraphqlEntityConfig(EntityConfig):
     queries: dict[Identifier, GraphqlQuery] = Field(min_length=1)
+    write: GraphqlWrite | None = None
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.queries) - {"key"}
@@ -102,6 +131,13 @@ class GraphqlConfig(HttpSourceConfig):
                     yield (*where, "match"), "a list variable needs `match`: the field to pair"
                 elif operation.is_list and match not in entity.fields:
                     yield (*where, "match"), f"{match!r} is not one of this entity's fields"
+            if entity.write is not None:
+                at: tuple[str | int, ...] = ("entities", name, "write")
+                for sub, message in write_problems(name, entity.fields, entity.write):
+                    yield (*at, *sub), message
+                for variable in ("$key", "$changes"):
+                    if variable not in entity.write.mutation:
+                        yield (*at, "mutation"), f"must declare and use {variable}"
 
 
 class GraphqlConnector(HttpConnector):
@@ -170,8 +206,37 @@ class GraphqlConnector(HttpConnector):
         )
         return [record for record in records if record is not None]
 
-    async def _post(self, query: str, variables: dict[str, Any]) -> Any:
-        """The answer's ``data``; errors with no data are :class:`SourceBadResponse`."""
+    async def write(self, entity: str, change: Change) -> None:
+        cfg = self.config.entities[entity]
+        spec = cfg.write
+        if spec is None:
+            await super().write(entity, change)
+            return
+        changes = nested(
+            {
+                cfg.fields[name]: source_value(name, value, spec.format.get(name))
+                for name, value in change.values.items()
+                if name in spec.fields
+            }
+        )
+        variables: dict[str, Any] = {"key": change.key, "changes": changes}
+        if spec.version is not None and change.expected is not None:
+            variables["expected"] = change.expected
+        document, _ = await self._answer(spec.mutation, variables)
+        errors = document.get("errors") or []
+        if errors:
+            items = errors if isinstance(errors, list) else [errors]
+            codes = {
+                str(e.get("extensions", {}).get("code", ""))
+                for e in items
+                if isinstance(e, Mapping)
+            }
+            if "CONFLICT" in codes:
+                raise WriteConflict(self.name, _messages(errors))
+            raise WriteRejected(self.name, _messages(errors))
+
+    async def _answer(self, query: str, variables: dict[str, Any]) -> tuple[Mapping[str, Any], Any]:
+        """The parsed GraphQL answer, and the HTTP answer it came in."""
         answer = await self.http.call(
             "POST",
             self.config.url,
@@ -198,6 +263,12 @@ class GraphqlConnector(HttpConnector):
                 status=answer.status,
                 retry_after=answer.retry_after,
             )
+        return document, answer
+
+    async def _post(self, query: str, variables: dict[str, Any]) -> Any:
+        """The answer's ``data``; errors with no data are :class:`SourceBadResponse`."""
+        document, answer = await self._answer(query, variables)
+        where = f"POST {snippet(self.config.url, 100)}: HTTP {answer.status}"
         errors = document.get("errors") or []
         data = document.get("data")
         if errors and not data:

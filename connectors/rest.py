@@ -10,6 +10,12 @@ Per entity, path templates say how to read it::
       items: data.results                      # where the list sits in a list answer
       send: {family_sound: phonetic}           # a look-up the system serves by a derived key
       fields: {key: id, email: emailAddress, city: address.city}
+      write: {method: PATCH, path: /contacts/{key}, fields: [email, city]}
+
+``write:`` (see :mod:`connectors.writing`) sends the changed fields as a JSON document shaped
+by the field mapping (``address.city`` nests), with ``PATCH`` or ``POST``; ``PUT`` sends the
+whole record as read, changed. With ``version``, the version read goes in ``If-Match``
+(``version_header``); the system answers 409 or 412 when the record changed meanwhile.
 
 Every value is percent-escaped before it is placed in a template, ``/``, ``?``, ``&`` and ``#``
 included, so a key such as ``../admin`` or ``a?b=c`` can never change the path or the query.
@@ -30,7 +36,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from connectors._http import HttpConnector
 from connectors._mapping import build_record, dotted
 from connectors.base import EntitySpec, SourceHealth
-from connectors.errors import SourceBadResponse, SourceError, snippet
+from connectors.errors import (
+    SourceBadResponse,
+    SourceError,
+    WriteConflict,
+    WriteRejected,
+    snippet,
+)
 from connectors.matching import match_key
 from connectors.options import (
     EntityConfig,
@@ -40,9 +52,10 @@ from connectors.options import (
     SourceConfig,
     http_url,
 )
+from connectors.writing import Change, WriteSpec, nested, source_value, write_problems
 from model.records import Record
 
-__all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "escape"]
+__all__ = ["RestConfig", "RestConnector", "RestEntityConfig", "RestWrite", "escape"]
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -61,6 +74,12 @@ class SentKey(BaseModel):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
+class RestWrite(WriteSpec):
+    method: Literal["PATCH", "PUT", "POST"] = "PATCH"
+    path: str = Field(min_length=1)
+    version_header: str = Field(default="If-Match", pattern=r"^[A-Za-z0-9-]+$")
+
+
 class RestEntityConfig(EntityConfig):
     get: str | None = None
     batch: str | None = None
@@ -71,6 +90,7 @@ class RestEntityConfig(EntityConfig):
     send: dict[Identifier, Annotated[SentKey, BeforeValidator(_sent_shorthand)]] = Field(
         default_factory=dict
     )
+    write: RestWrite | None = None
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.lookup) | frozenset(self.children)
@@ -84,6 +104,8 @@ class RestEntityConfig(EntityConfig):
         for section, table in (("lookup", self.lookup), ("children", self.children)):
             for by, template in table.items():
                 yield (section, by), template, "value"
+        if self.write is not None:
+            yield ("write", "path"), self.write.path, "key"
 
 
 class RestConfig(HttpSourceConfig):
@@ -106,6 +128,9 @@ class RestConfig(HttpSourceConfig):
                 found = _PLACEHOLDER.findall(template)
                 if found != [wanted]:
                     yield (*where, *path), f"must hold {{{wanted}}} exactly once, and nothing else"
+            if entity.write is not None:
+                for sub, message in write_problems(name, entity.fields, entity.write):
+                    yield (*where, "write", *sub), message
 
 
 def escape(value: str) -> str:
@@ -223,6 +248,55 @@ class RestConnector(HttpConnector):
                 f"{where}: not JSON ({answer.content_type}): {snippet(answer.text)}",
                 status=answer.status,
             ) from exc
+
+    async def write(self, entity: str, change: Change) -> None:
+        cfg = self.config.entities[entity]
+        spec = cfg.write
+        if spec is None:
+            await super().write(entity, change)
+            return
+        written = {**change.current, **change.values} if spec.method == "PUT" else change.values
+        body = nested(
+            {
+                cfg.fields[name]: source_value(name, value, spec.format.get(name))
+                for name, value in written.items()
+                if name in cfg.fields
+                and name != "key"
+                and (spec.method == "PUT" or name in spec.fields)
+            }
+        )
+        headers = {"Content-Type": "application/json"}
+        if spec.version is not None and change.expected is not None:
+            headers[spec.version_header] = change.expected
+        url = spec.path.replace("{key}", escape(change.key))
+        answer = await self.http.call(
+            spec.method, url, content=json.dumps(body).encode(), headers=headers
+        )
+        where = f"{spec.method} {_path(url)}"
+        if answer.status in (409, 412):
+            raise WriteConflict(self.name, _message(answer.text), status=answer.status)
+        if answer.status in (400, 404, 422):
+            raise WriteRejected(self.name, _message(answer.text), status=answer.status)
+        if not 200 <= answer.status < 300:
+            raise SourceBadResponse(
+                self.name,
+                f"{where}: HTTP {answer.status}: {snippet(answer.text)}",
+                status=answer.status,
+                retry_after=answer.retry_after,
+            )
+
+
+def _message(text: str) -> str:
+    """What a system said when it refused a write: its JSON ``error``/``message``, or text."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return snippet(text, 200)
+    if isinstance(document, Mapping):
+        for name in ("error", "message", "detail", "title"):
+            if isinstance(document.get(name), str):
+                return snippet(document[name], 200)
+    return snippet(text, 200)
 
 
 def _rows(document: Any, items: str | None) -> list[Mapping[str, Any]] | None:

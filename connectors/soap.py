@@ -20,6 +20,14 @@ Field and item paths are element paths, namespace prefixes left out; ``@name`` r
 attribute. A ``batch`` operation repeats its parameter element once per value and pairs the
 records of its answer with the asked values through the canonical field ``match`` (``key`` by
 default).
+
+``write:`` (see :mod:`connectors.writing`) calls an update operation with the record's key and
+the changed fields as elements shaped by the field mapping (``Name/First`` nests), and the
+version read in the ``expected`` element; a fault whose code ends in ``Conflict`` is a
+conflict, any other ``Client`` fault a refusal with the service's fault string::
+
+          write: {operation: UpdateContact, fields: [email, phone], version: updated_at,
+                  expected: ExpectedModified}
 """
 
 from __future__ import annotations
@@ -38,7 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from connectors._http import HttpConnector
 from connectors._mapping import build_record
 from connectors.base import EntitySpec, SourceHealth
-from connectors.errors import SourceBadResponse, SourceError, snippet
+from connectors.errors import (
+    SourceBadResponse,
+    SourceError,
+    WriteConflict,
+    WriteRejected,
+    snippet,
+)
 from connectors.options import (
     EntityConfig,
     HttpSourceConfig,
@@ -47,9 +61,17 @@ from connectors.options import (
     SourceConfig,
     http_url,
 )
+from connectors.writing import Change, WriteSpec, nested, source_value, write_problems
 from model.records import Record
 
-__all__ = ["SoapConfig", "SoapConnector", "SoapEntityConfig", "SoapOperation", "envelope"]
+__all__ = [
+    "SoapConfig",
+    "SoapConnector",
+    "SoapEntityConfig",
+    "SoapOperation",
+    "SoapWrite",
+    "envelope",
+]
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -65,8 +87,15 @@ class SoapOperation(BaseModel):
     match: Identifier = "key"
 
 
+class SoapWrite(WriteSpec):
+    operation: str = Field(pattern=r"^[A-Za-z_][\w.-]*$")
+    action: str | None = None
+    expected: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.-]*$")
+
+
 class SoapEntityConfig(EntityConfig):
     operations: dict[Identifier, SoapOperation] = Field(min_length=1)
+    write: SoapWrite | None = None
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.operations) - {"key"}
@@ -89,14 +118,38 @@ class SoapConfig(HttpSourceConfig):
                         ("entities", name, "operations", by, "match"),
                         f"{op.match!r} is not one of this entity's fields",
                     )
+            write = entity.write
+            if write is not None:
+                for sub, message in write_problems(name, entity.fields, write):
+                    yield ("entities", name, "write", *sub), message
+                if write.version is not None and write.expected is None:
+                    yield (
+                        ("entities", name, "write", "expected"),
+                        "a version needs `expected`: the element that carries it",
+                    )
 
 
 def envelope(namespace: str, operation: str, parameter: str, values: Sequence[str]) -> bytes:
     """A SOAP 1.1 request envelope; values are escaped, so they can never add elements."""
-    quoted = escape(namespace, {'"': "&quot;"})
     params = "".join(
         f"<tns:{parameter}>{escape(_xml_safe(value))}</tns:{parameter}>" for value in values
     )
+    return _wrapped(namespace, operation, params)
+
+
+def _elements(document: Mapping[str, Any]) -> str:
+    """A nested document as elements; element names come from the config, text is escaped."""
+    return "".join(
+        f"<tns:{name}>"
+        + (_elements(value) if isinstance(value, Mapping) else escape(_xml_safe(str(value))))
+        + f"</tns:{name}>"
+        for name, value in document.items()
+        if value is not None
+    )
+
+
+def _wrapped(namespace: str, operation: str, params: str) -> bytes:
+    quoted = escape(namespace, {'"': "&quot;"})
     return (
         f'<?xml version="1.0" encoding="utf-8"?>'
         f'<soap:Envelope xmlns:soap="{SOAP_ENV}" xmlns:tns="{quoted}">'
@@ -151,16 +204,51 @@ class SoapConnector(HttpConnector):
                     result[str(paired)].append(record)
         return result
 
+    async def write(self, entity: str, change: Change) -> None:
+        cfg = self.config.entities[entity]
+        spec = cfg.write
+        if spec is None:
+            await super().write(entity, change)
+            return
+        paths = {cfg.fields["key"]: change.key}
+        paths |= {
+            cfg.fields[name].replace("/", "."): source_value(name, value, spec.format.get(name))
+            for name, value in change.values.items()
+            if name in spec.fields
+        }
+        if spec.expected is not None and change.expected is not None:
+            paths[spec.expected] = change.expected
+        body = _wrapped(self.config.namespace, spec.operation, _elements(nested(paths)))
+        try:
+            await self._exchange(spec.operation, spec.action, body)
+        except _Fault as fault:
+            if fault.code.endswith("Conflict"):
+                raise WriteConflict(self.name, fault.reason, status=fault.status) from None
+            if fault.code.split(":")[-1].startswith("Client"):
+                raise WriteRejected(self.name, fault.reason, status=fault.status) from None
+            raise fault.error(self.name, spec.operation) from None
+
     async def _call(self, spec: EntitySpec, op: SoapOperation, values: list[str]) -> list[Record]:
         body = envelope(self.config.namespace, op.operation, op.parameter, values)
-        action = op.action or f"{self.config.namespace}/{op.operation}"
+        try:
+            body_element = await self._exchange(op.operation, op.action, body)
+        except _Fault as fault:
+            raise fault.error(self.name, op.operation) from None
+        response = next(iter(body_element), None)
+        rows = response.findall(op.items) if response is not None else []
+        records = (build_record(self.name, spec, row, element_value) for row in rows)
+        return [record for record in records if record is not None]
+
+    async def _exchange(self, operation: str, action: str | None, body: bytes) -> Element:
+        """Post one envelope; the answer's Body element, or :class:`_Fault`."""
+        action = action or f"{self.config.namespace}/{operation}"
         answer = await self.http.call(
             "POST",
             self.config.url,
             content=body,
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'},
         )
-        where = f"{op.operation}: HTTP {answer.status}"
+        where = f"{operation}: HTTP {answer.status}"
         try:
             root = self._parse(answer.body, where)
         except SourceBadResponse:
@@ -177,19 +265,12 @@ class SoapConnector(HttpConnector):
         if fault is not None:
             code = (fault.findtext("faultcode") or "").strip()
             reason = (fault.findtext("faultstring") or "no faultstring").strip()
-            raise SourceBadResponse(
-                self.name,
-                f"{op.operation}: SOAP fault {code}: {snippet(reason)}",
-                status=answer.status,
-            )
+            raise _Fault(code, reason, answer.status)
         if not 200 <= answer.status < 300:
             raise SourceBadResponse(
                 self.name, f"{where}: {snippet(answer.text)}", status=answer.status
             )
-        response = next(iter(body_element), None)
-        rows = response.findall(op.items) if response is not None else []
-        records = (build_record(self.name, spec, row, element_value) for row in rows)
-        return [record for record in records if record is not None]
+        return body_element
 
     def _parse(self, body: bytes, where: str) -> Element:
         try:
@@ -206,6 +287,17 @@ class SoapConnector(HttpConnector):
             if element.attrib:
                 element.attrib = {_local(k): v for k, v in element.attrib.items()}
         return root
+
+
+class _Fault(Exception):
+    """A SOAP fault, before it is told apart as a refusal, a conflict or a failure."""
+
+    def __init__(self, code: str, reason: str, status: int) -> None:
+        self.code, self.reason, self.status = code, reason, status
+
+    def error(self, source: str, operation: str) -> SourceBadResponse:
+        message = f"{operation}: SOAP fault {self.code}: {snippet(self.reason)}"
+        return SourceBadResponse(source, message, status=self.status)
 
 
 def _local(name: Any) -> str:

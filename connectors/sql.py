@@ -15,6 +15,17 @@ One table or view per entity; canonical fields map onto columns; every look-up i
 
 SQLite databases are opened read-only (a mistyped path is an error, never a new empty file),
 and a relative SQLite path is taken from the config file's folder.
+
+``write:`` (see :mod:`connectors.writing`) updates the mapped columns of one row by key, in a
+transaction, with bound parameters only; with ``version`` the ``WHERE`` also asks for the
+version read (no row updated then is a conflict), and ``stamp`` names the field set to the
+time of the change. A source with a ``write:`` opens its SQLite file read-write (never
+creating it)::
+
+    person:
+      table: accounts
+      fields: {key: account_no, phone: phone, updated_at: updated_at}
+      write: {fields: [phone], format: {phone: digits}, version: updated_at, stamp: updated_at}
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
@@ -40,23 +52,32 @@ from connectors.errors import (
     SourceMisconfigured,
     SourceTimeout,
     SourceUnavailable,
+    WriteConflict,
+    WriteRejected,
     snippet,
 )
 from connectors.matching import Lookup, LookupSpec, phone_variants
 from connectors.options import EntityConfig, Identifier, Problem, SourceConfig
+from connectors.writing import Change, WriteSpec, source_value, write_problems
 from forms import family_key
 from model.records import Record
+from model.timestamps import parse_timestamp
 
-__all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig"]
+__all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig", "SqlWrite"]
 
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+
+
+class SqlWrite(WriteSpec):
+    stamp: Identifier | None = None
 
 
 class SqlEntityConfig(EntityConfig):
     table: str = Field(min_length=1)
     db_schema: str | None = Field(default=None, alias="schema")
     by: dict[Identifier, LookupSpec] = Field(default_factory=dict)
+    write: SqlWrite | None = None
 
     def lookups(self) -> frozenset[str]:
         return frozenset(self.by)
@@ -94,6 +115,15 @@ class SqlConfig(SourceConfig):
         for name, entity in self.entities.items():
             if "key" in entity.by:
                 yield ("entities", name, "by", "key"), "`key` is read from fields.key"
+            if entity.write is not None:
+                for sub, message in write_problems(name, entity.fields, entity.write):
+                    yield ("entities", name, "write", *sub), message
+                stamp = entity.write.stamp
+                if stamp is not None and stamp not in entity.fields:
+                    yield (
+                        ("entities", name, "write", "stamp"),
+                        f"{stamp!r} is not one of the entity's fields",
+                    )
             for by, lookup in entity.by.items():
                 if lookup.match == "phonetic" and not sqlite:
                     yield (
@@ -124,7 +154,8 @@ class SqlConnector(Connector):
         # that none is opened and closed per statement (for SQLite, a thread each)
         options: dict[str, Any] = {"pool_size": config.concurrency, "max_overflow": 0}
         if url.get_backend_name() == "sqlite":
-            url = _read_only_sqlite(url, base_dir)
+            writes = any(e.write is not None for e in config.entities.values())
+            url = _local_sqlite(url, base_dir, "rw" if writes else "ro")
         else:
             options["pool_pre_ping"] = True
         engine = create_async_engine(url, **options)
@@ -205,6 +236,41 @@ class SqlConnector(Connector):
         async with self._guard(f"a sample of {entity}"), self.engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
         return [_as_written(row, cfg.fields) for row in rows]
+
+    async def write(self, entity: str, change: Change) -> None:
+        cfg = self.config.entities[entity]
+        spec = cfg.write
+        if spec is None:
+            await super().write(entity, change)
+            return
+        table = await self._table(entity, cfg)
+        key_column = table.c[cfg.fields["key"]]
+        key = _typed(key_column, change.key)
+        if key is None:
+            raise WriteRejected(self.name, "no such record")
+        values = {
+            cfg.fields[name]: source_value(name, value, spec.format.get(name))
+            for name, value in change.values.items()
+            if name in spec.fields
+        }
+        if spec.stamp is not None and change.at is not None:
+            layout = spec.format.get(spec.stamp, "%Y-%m-%dT%H:%M:%SZ")
+            values[cfg.fields[spec.stamp]] = source_value(spec.stamp, change.at, layout)
+        typed = {name: _bound(table.c[name], value) for name, value in values.items()}
+        version = table.c[cfg.fields[spec.version]] if spec.version is not None else None
+        async with self._guard(f"writing {entity}"), self.engine.begin() as conn:
+            # the version is compared as the connector reads it, under the row's lock
+            read = sa.select(version if version is not None else key_column)
+            row = (await conn.execute(read.where(key_column == key).with_for_update())).first()
+            if row is None:
+                raise WriteRejected(self.name, "no such record")
+            expected = change.expected
+            if version is not None and expected is not None and _version(row[0]) != expected:
+                raise WriteConflict(self.name, "the record changed since it was read")
+            try:
+                await conn.execute(sa.update(table).where(key_column == key).values(typed))
+            except sa_exc.IntegrityError as exc:
+                raise WriteRejected(self.name, str(exc.orig or exc).splitlines()[0]) from exc
 
     async def _prefix(
         self, spec: EntitySpec, table: sa.Table, lookup: Lookup, value: str, what: str
@@ -358,17 +424,35 @@ def _typed(column: sa.Column[Any], value: str) -> Any:
     return value
 
 
+def _version(value: Any) -> str:
+    """A version as it is compared: the text of the value the connector reads."""
+    return str(value.strip() if isinstance(value, str) else value)
+
+
+def _bound(column: sa.Column[Any], value: Any) -> Any:
+    """A value written as text, as the column's type takes it (a timestamp column a datetime)."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if isinstance(value, str) and python_type in (datetime, date):
+        moment = parse_timestamp(value)
+        if moment is not None:
+            return moment if python_type is datetime else moment.date()
+    return value
+
+
 def _as_written(row: Mapping[Any, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     found = {canonical: row[column] for canonical, column in fields.items()}
     return {k: v.strip() if isinstance(v, str) else v for k, v in found.items()}
 
 
-def _read_only_sqlite(url: URL, base_dir: Path) -> URL:
+def _local_sqlite(url: URL, base_dir: Path, mode: str) -> URL:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         return url
     path = Path(database)
     if not path.is_absolute():
         path = base_dir / path
-    query = {**url.query, "mode": "ro", "uri": "true"}
+    query = {**url.query, "mode": mode, "uri": "true"}
     return url.set(database=f"file:{path.resolve().as_posix()}", query=query)

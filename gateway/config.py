@@ -391,7 +391,9 @@ class _Report:
             loc = tuple(p for p in item["loc"] if p != "[key]")
             path = (*where, *loc)
             kind, message = item["type"], item["msg"]
-            if kind == "extra_forbidden":
+            if kind == "extra_forbidden" and loc[-1] == "write" and "entities" in loc:
+                message = "this kind of source is read-only: not writable here"
+            elif kind == "extra_forbidden":
                 parent = _model_at(model, loc[:-1])
                 known = list(parent.model_fields) if parent else []
                 message = f"unknown key{_hint(str(loc[-1]), known)}"
