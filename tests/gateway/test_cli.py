@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from demo.estate import generate
 from tests.support.backends import write_csv
 from tests.support.ports import free_run
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve
 
 THREE_MISTAKES = """\
 sources:
@@ -280,3 +286,93 @@ def test_eval_identity_leaves_the_demo_estate_alone(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert f"estate: 30 customers, seed 42, in {tmp_path / '.c360-eval'}" in ran.stdout
     assert {p.name: p.read_bytes() for p in demo.iterdir()} == before
+
+
+class HeldContacts:
+    """A REST system whose contact look-ups wait until the test lets them go."""
+
+    def __init__(self) -> None:
+        self.arrived, self.release = threading.Event(), threading.Event()
+        self.app = Starlette(routes=[Route("/contacts", self.contacts)])
+
+    async def contacts(self, request: Request) -> JSONResponse:
+        self.arrived.set()
+        await asyncio.to_thread(self.release.wait, 60)
+        return JSONResponse({"items": [{"id": "C-1", "email": request.query_params["email"]}]})
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The uvicorn workers of a ``--workers`` server (its resource tracker left out)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def test_serve_workers_share_one_port_and_finish_requests_on_sigterm(tmp_path: Path) -> None:
+    system = HeldContacts()
+    with serve(system.app) as url:
+        (tmp_path / "c360.yaml").write_text(
+            f"sources:\n  crm:\n    kind: rest\n    base_url: {url}\n    entities:\n"
+            "      person: {batch: '/contacts?ids={keys}', lookup: {email: '/contacts?email={value}'},\n"
+            "               items: items, fields: {key: id, email: email}}\n"
+        )
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gateway.cli", "serve", "--config", "c360.yaml"),
+                *("--port", str(port), "--workers", "2"),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(process.stderr or []), daemon=True)
+        reader.start()
+        query = (
+            '{ records(source: "crm", entity: "person", by: "email", value: "a@x.com") { key } }'
+        )
+        try:
+            wait_until_served(port, process)
+            workers = worker_pids(process.pid)
+            answer: list[httpx.Response] = []
+            asking = threading.Thread(
+                target=lambda: answer.append(
+                    httpx.post(
+                        f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=60
+                    )
+                )
+            )
+            asking.start()
+            assert system.arrived.wait(60)
+            process.send_signal(signal.SIGTERM)
+            while sum('"Shutting down"' in line for line in list(lines)) < 2:
+                assert process.poll() is None or reader.is_alive(), "".join(lines)
+                time.sleep(0.02)
+            system.release.set()
+            asking.join(60)
+            process.wait(60)
+        finally:
+            system.release.set()
+            process.kill()
+            process.wait(20)
+            reader.join(20)
+            if process.stderr is not None:
+                process.stderr.close()
+    assert len(workers) == 2
+    assert answer[0].json()["data"] == {"records": [{"key": "C-1"}]}
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def wait_until_served(port: int, process: subprocess.Popen[str]) -> None:
+    for _ in range(600):
+        assert process.poll() is None, f"c360 serve exited with {process.returncode}"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing served on port {port}")
