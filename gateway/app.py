@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,13 +22,18 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
 
 from gateway.clock import Clock
+from gateway.compression import Compression
 from gateway.config import Settings
 from gateway.console import console_routes, graphiql_page
 from gateway.context import GatewayContext
 from gateway.cors import Cors
 from gateway.hooks import invalidate_hook
+from gateway.http_caching import ConditionalGet, answer_headers
 from gateway.logs import RequestIdMiddleware
 from gateway.request_body import error_response, parse_request_json
 from gateway.runtime import Runtime
@@ -56,6 +61,27 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             principal=scope_state.get("principal"),
             purpose=scope_state.get("purpose", ""),
         )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if request_adapter.method == "GET":
+            sub_response.headers.update(answer_headers(context, result))
+        return result
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # a persisted query sent by its hash alone has no `query` either
+        params = request.query_params
+        return "extensions" not in params and super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()  # served from the package: no CDN
@@ -158,6 +184,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         )
     app.add_middleware(PurposeHeader)
     app.add_middleware(BodyLimit, max_bytes=security.max_body_bytes)  # security or not
+    app.add_middleware(ConditionalGet)
+    if settings.server.compression.enabled:
+        app.add_middleware(Compression, settings=settings.server.compression)
     if settings.server.cors is not None:  # outermost: preflights never reach the rest
         app.add_middleware(Cors, settings=settings.server.cors)
     return app

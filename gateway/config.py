@@ -28,8 +28,10 @@ from connectors.parsing import parse_problems
 from connectors.registry import UnknownConnectorKind, kind_names, resolve_kind
 from forms import NameVariants
 from gateway._yaml import KeyPath, LoadedYaml, load_yaml
+from gateway.compression import CompressionSettings
 from gateway.cors import CorsSettings
 from gateway.forms_settings import FormsSettings, load_variants
+from gateway.http_caching import HttpCacheSettings
 from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
@@ -85,6 +87,8 @@ class ServerSettings(BaseModel):
     deadline: Duration = Field(default=5.0, gt=0, le=300)
     federation: bool = False  # serve /graphql as an Apollo Federation 2 subgraph
     cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
+    http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
+    compression: CompressionSettings = CompressionSettings()
 
 
 class CacheSettings(BaseModel):
