@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -164,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.command == "check":
         print(settings.summary())
+        _replica_warnings(settings)
         return _probe(settings, args.probe_rows) if args.probe else 0
     return _serve(settings, args.host, args.port, args.log_level, args.workers, not args.plain_logs)
 
@@ -177,6 +179,24 @@ def _load(path: str) -> Settings | None:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
         return None
+
+
+def _replica_warnings(settings: Settings) -> None:
+    """On stderr, at the line of ``server.replicas``: the state its gateways would each keep."""
+    from gateway._yaml import load_yaml
+    from gateway.shared_state import fleet_warnings
+
+    replicas = settings.server.replicas
+    warnings = fleet_warnings(settings, replicas)
+    if warnings:
+        text = settings.path.read_text(encoding="utf-8")
+        line = load_yaml(text, os.environ).line_of(("server", "replicas"))
+        for warning in warnings:
+            print(
+                f"{settings.path}:{line}: server.replicas: warning: {replicas} gateways,"
+                f" {warning.message} (set {warning.setting})",
+                file=sys.stderr,
+            )
 
 
 def _probe(settings: Settings, rows: int) -> int:
@@ -213,9 +233,15 @@ def _serve(
 
     from gateway.app import create_app
     from gateway.logs import configure_logging, log_config
+    from gateway.shared_state import fleet_warnings
     from gateway.slow_clients import ServerConfig
 
     configure_logging(log_level, json_logs)
+    gateways = max(workers, settings.server.replicas)
+    for warning in fleet_warnings(settings, gateways, one_machine=settings.server.replicas <= 1):
+        logging.getLogger("c360.gateway").warning(
+            "%d gateways, %s (set %s)", gateways, warning.message, warning.setting
+        )
     options: dict[str, Any] = {
         "host": host or settings.server.host,
         "port": settings.server.port if port is None else port,
@@ -268,6 +294,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _keys(args: argparse.Namespace) -> int:
     import asyncio
 
+    from gateway.clock import SystemClock
+    from gateway.security.key_cache import KeyCache
     from gateway.security.keys import KeyStore
 
     settings = _load(args.config)
@@ -290,7 +318,12 @@ def _keys(args: argparse.Namespace) -> int:
             return 2
 
     async def run() -> int:
-        store = KeyStore.open(security.api_keys.store, settings.base_dir)
+        store = KeyCache(
+            KeyStore.open(security.api_keys.store, settings.base_dir),
+            SystemClock(),
+            security.api_keys.cache,
+            settings.cache.redis,  # a revocation is announced to the running gateways
+        )
         try:
             if args.keys_command == "create":
                 info, key = await store.create(args.role, args.name, args.dealer_id)

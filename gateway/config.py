@@ -86,6 +86,8 @@ class ServerSettings(BaseModel):
     # past it, a request's calls still out are cancelled and the answer is partial
     deadline: Duration = Field(default=5.0, gt=0, le=300)
     federation: bool = False  # serve /graphql as an Apollo Federation 2 subgraph
+    # how many gateways serve this config; above 1, state kept in memory is a warning
+    replicas: int = Field(default=1, ge=1, le=10_000)
     cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
     http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
     compression: CompressionSettings = CompressionSettings()
@@ -99,6 +101,12 @@ class CacheSettings(BaseModel):
     enabled: bool = True
     backend: str = Field(default="memory", pattern=r"^(memory|rediss?://.+)$")
     max_entries: int = Field(default=100_000, ge=100, le=100_000_000)
+
+    @property
+    def redis(self) -> str | None:
+        """The backend's URL when it is Redis: the Redis a fleet of gateways shares (webhook
+        replays, key revocations and change events go over it too), else None."""
+        return self.backend if self.backend.startswith(("redis://", "rediss://")) else None
 
 
 class _Document(BaseModel):

@@ -8,7 +8,8 @@ Once the records are dropped, the change is published on the event bus (:mod:`ga
 so that live subscriptions of the customers holding them re-resolve.
 A signature more than :data:`TOLERANCE` seconds from the gateway's clock is refused, and so is
 one already used (each is remembered for as long as it would be accepted), so a captured hook
-cannot be replayed. A source without a secret accepts no hook.
+cannot be replayed, to this gateway or, when the cache backend is Redis, to any other gateway
+sharing that Redis. A source without a secret accepts no hook.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -28,7 +30,15 @@ from gateway.events import CustomerChanged
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
 
-__all__ = ["MAX_HOOK_BYTES", "TOLERANCE", "ReplayGuard", "invalidate_hook", "signature"]
+__all__ = [
+    "MAX_HOOK_BYTES",
+    "TOLERANCE",
+    "RedisReplayGuard",
+    "ReplayGuard",
+    "invalidate_hook",
+    "open_replay_guard",
+    "signature",
+]
 
 MAX_HOOK_BYTES = 1_000_000
 MAX_KEYS = 10_000
@@ -45,7 +55,8 @@ def signature(secret: str, body: bytes, at: float | None = None) -> str:
 
 
 class ReplayGuard:
-    """Signatures seen within the tolerance window; ``clock`` is the gateway's wall clock."""
+    """Signatures seen within the tolerance window, in this process; ``clock`` is the
+    gateway's wall clock. :class:`RedisReplayGuard` shares them between gateways."""
 
     def __init__(self, clock: Callable[[], float] = time.time, limit: int = 100_000) -> None:
         self.clock, self.limit = clock, limit
@@ -53,23 +64,66 @@ class ReplayGuard:
 
     def check(self, secret: str, body: bytes, header: str) -> str | None:
         """None when the signature is good, fresh and new; else why not."""
-        parts = dict(p.partition("=")[::2] for p in header.split(","))
-        stamp, given = parts.get("t", ""), parts.get("sha256", "")
-        if not stamp.isdigit() or len(stamp) > 12:
-            return "missing or wrong X-C360-Signature"
-        expected = signature(secret, body, int(stamp)).rpartition("sha256=")[2]
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            return "missing or wrong X-C360-Signature"
+        refused, given, until = self.verify(secret, body, header)
+        if refused is not None:
+            return refused
         now = self.clock()
-        if abs(now - int(stamp)) > TOLERANCE:
-            return f"X-C360-Signature is more than {TOLERANCE:g} s old or ahead"
         self._seen = {s: until for s, until in self._seen.items() if until >= now}
         if given in self._seen:
             return "X-C360-Signature already used"
         if len(self._seen) >= self.limit:
             return "too many hooks within the tolerance window; retry later"
-        self._seen[given] = int(stamp) + TOLERANCE
+        self._seen[given] = until
         return None
+
+    def verify(self, secret: str, body: bytes, header: str) -> tuple[str | None, str, float]:
+        """(why the signature is refused or None, the signature, until when it is accepted),
+        replays aside."""
+        parts = dict(p.partition("=")[::2] for p in header.split(","))
+        stamp, given = parts.get("t", ""), parts.get("sha256", "")
+        if not stamp.isdigit() or len(stamp) > 12:
+            return "missing or wrong X-C360-Signature", given, 0.0
+        expected = signature(secret, body, int(stamp)).rpartition("sha256=")[2]
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return "missing or wrong X-C360-Signature", given, 0.0
+        if abs(self.clock() - int(stamp)) > TOLERANCE:
+            return f"X-C360-Signature is more than {TOLERANCE:g} s old or ahead", given, 0.0
+        return None, given, int(stamp) + TOLERANCE
+
+    async def admit(self, secret: str, body: bytes, header: str) -> str | None:
+        """Like :meth:`check`: what the hook endpoint asks."""
+        return self.check(secret, body, header)
+
+    async def aclose(self) -> None:
+        self._seen.clear()
+
+
+class RedisReplayGuard(ReplayGuard):
+    """The signatures seen by any gateway sharing one Redis: each is set there once with
+    ``SET NX``, expiring when the tolerance window closes, so a hook replayed to another
+    gateway of the fleet is refused too."""
+
+    def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(clock)
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url)
+
+    async def admit(self, secret: str, body: bytes, header: str) -> str | None:
+        refused, given, until = self.verify(secret, body, header)
+        if refused is not None:
+            return refused
+        seconds = max(1, math.ceil(until - self.clock()))
+        first = await self.redis.set(f"c360:v1:hook-signature:{given}", b"1", nx=True, ex=seconds)
+        return None if first else "X-C360-Signature already used"
+
+    async def aclose(self) -> None:
+        await self.redis.aclose()
+
+
+def open_replay_guard(redis: str | None, clock: Callable[[], float] = time.time) -> ReplayGuard:
+    """In Redis when the cache backend is Redis (``cache.redis``), else in this process."""
+    return RedisReplayGuard(redis, clock) if redis is not None else ReplayGuard(clock)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -91,7 +145,8 @@ async def invalidate_hook(request: Request) -> JSONResponse:
         body += chunk
         if len(body) > MAX_HOOK_BYTES:
             return _error(413, f"the body may hold at most {MAX_HOOK_BYTES} bytes")
-    refused = runtime.hook_replays.check(secret, body, request.headers.get("x-c360-signature", ""))
+    header = request.headers.get("x-c360-signature", "")
+    refused = await runtime.hook_replays.admit(secret, body, header)
     if refused is not None:
         return _error(401, refused)
     try:

@@ -35,7 +35,7 @@ from gateway.context import GatewayContext
 from gateway.deadline import Deadline
 from gateway.events import EventBus, open_bus
 from gateway.guarded import Guarded
-from gateway.hooks import ReplayGuard
+from gateway.hooks import open_replay_guard
 from gateway.identity import IdentityResolver
 from gateway.instrumented import Instrumented
 from gateway.logs import WarningLimiter
@@ -44,6 +44,7 @@ from gateway.recorded import Recorded, Recording
 from gateway.relations import Relations
 from gateway.resilience import SourceGuard
 from gateway.security.audit import AuditLog
+from gateway.security.key_cache import KeyCache
 from gateway.security.keys import KeyStore
 from gateway.security.principal import Principal
 from gateway.security.ratelimit import RateLimiter, open_limiter
@@ -82,7 +83,16 @@ class Runtime:
         self.clock: Clock = clock if clock is not None else SystemClock()
         security = settings.security
         on = security.enabled
-        self.keys = KeyStore.open(security.api_keys.store, settings.base_dir) if on else None
+        self.keys = (
+            KeyCache(
+                KeyStore.open(security.api_keys.store, settings.base_dir),
+                self.clock,
+                security.api_keys.cache,
+                settings.cache.redis,
+            )
+            if on
+            else None
+        )
         self.tokens = TokenVerifier(security.jwt) if on and security.jwt else None
         self.limiter: RateLimiter | None = open_limiter(security.rate_limits) if on else None
         self.audit = (
@@ -90,7 +100,7 @@ class Runtime:
             if on and security.audit
             else None
         )
-        self.hook_replays = ReplayGuard(self.clock.now)
+        self.hook_replays = open_replay_guard(settings.cache.redis, self.clock.now)
         # one warning per failing source per request, and per interval across requests
         self.source_warnings = WarningLimiter(
             logging.getLogger("c360.sources"), clock=self.clock.monotonic
@@ -134,13 +144,23 @@ class Runtime:
         }
         if self.audit is not None:
             self.audit.start()
+        if self.keys is not None:
+            self.keys.start()
 
     async def aclose(self) -> None:
         """Close everything :meth:`start` opened, each even when another fails."""
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
-        parts = (self.events, self.audit, self.keys, self.limiter, self.cache, self._sources)
+        parts = (
+            self.events,
+            self.audit,
+            self.keys,
+            self.hook_replays,
+            self.limiter,
+            self.cache,
+            self._sources,
+        )
         for part in parts:
             if part is None:
                 continue

@@ -14,7 +14,7 @@ import math
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.security.keys import KeyStore
+from gateway.security.key_cache import KeyCache
 from gateway.security.principal import Principal
 from gateway.security.ratelimit import RateLimiter
 from gateway.security.refusal import refuse
@@ -29,7 +29,7 @@ class Authentication:
         self,
         app: ASGIApp,
         settings: SecuritySettings,
-        keys: KeyStore | None,
+        keys: KeyCache | None,
         tokens: TokenVerifier | None,
         limiter: RateLimiter,
         ide: bool = True,

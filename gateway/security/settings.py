@@ -7,7 +7,7 @@
       max_body_bytes: 1000000            # with the limits below: always on, even when disabled
       limits: {depth: 15, aliases: 30, tokens: 5000, cost: 50000, repeats: 10}
       failed_auth: {rate: 12/m, burst: 10}   # per client address
-      api_keys: {store: sqlite+aiosqlite:///keys.db}
+      api_keys: {store: sqlite+aiosqlite:///keys.db, cache: 1s}
       jwt: {secret: "${JWT_SECRET}", issuer: https://idp.example, audience: c360,
             roles_claim: roles}
       audit: {path: audit.log}           # or path: "-" for stdout
@@ -28,6 +28,8 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from connectors.options import Duration
 
 __all__ = ["FailureLimit", "Limits", "QueryLimits", "RolePolicy", "SecuritySettings"]
 
@@ -100,7 +102,11 @@ class RolePolicy(_Strict):
 
 
 class ApiKeySettings(_Strict):
+    """``security.api_keys``: where keys are stored, and how long a gateway with a Redis
+    backend remembers a verified key (:mod:`gateway.security.key_cache`)."""
+
     store: str = "sqlite+aiosqlite:///c360-keys.db"
+    cache: Duration = Field(default=1.0, ge=0, le=60)
 
 
 class JwtSettings(_Strict):

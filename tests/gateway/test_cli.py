@@ -79,6 +79,26 @@ def test_check_valid_prints_one_line(tmp_path: Path) -> None:
     assert result.stdout == "c360.yaml: valid; 1 sources: loyalty (csv); 2 entities\n"
 
 
+def test_check_warns_of_state_a_fleet_would_keep_apart(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(KEYED + "server:\n  replicas: 3\n")
+    result = c360("check", "c360.yaml", cwd=tmp_path)
+    shared = KEYED.replace("sqlite+aiosqlite:///c360-keys.db", "postgresql+asyncpg://c/keys")
+    (tmp_path / "shared.yaml").write_text(
+        shared.replace("  enabled: true\n", "  enabled: true\n  rate_limits: redis://r:6379\n")
+        + "server: {replicas: 3}\ncache: {backend: redis://r:6379}\n"
+    )
+    clean = c360("check", "shared.yaml", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("c360.yaml: valid;")
+    warned = [line.split(" kept in ")[0] for line in result.stderr.splitlines()]
+    assert warned == [
+        "c360.yaml:13: server.replicas: warning: 3 gateways, cache",
+        "c360.yaml:13: server.replicas: warning: 3 gateways, rate limits",
+        "c360.yaml:13: server.replicas: warning: 3 gateways, API keys",
+        "c360.yaml:13: server.replicas: warning: 3 gateways, live-update event bus",
+    ]
+    assert (clean.returncode, clean.stderr) == (0, "")
+
+
 def test_schema_prints_sdl(tmp_path: Path) -> None:
     result = c360("schema", cwd=tmp_path)
     assert result.returncode == 0
@@ -362,6 +382,7 @@ def test_serve_workers_share_one_port_and_finish_requests_on_sigterm(tmp_path: P
             if process.stderr is not None:
                 process.stderr.close()
     assert len(workers) == 2
+    assert any("2 gateways, cache kept in each process's memory" in line for line in lines)
     assert answer[0].json()["data"] == {"records": [{"key": "C-1"}]}
     assert process.returncode in (0, -signal.SIGTERM)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gateway.hooks import TOLERANCE, ReplayGuard, signature
+from gateway.hooks import TOLERANCE, RedisReplayGuard, ReplayGuard, signature
 from tests.gateway.test_caching import HOOKED
 from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway, settings_from
+from tests.support.redis import RedisServer
 
 SECRET = "a-shared-secret-of-the-crm"
 BODY = json.dumps({"entity": "person", "keys": ["C-000001"]}).encode()
@@ -53,3 +54,24 @@ async def test_a_captured_hook_cannot_be_replayed(demo_estate: DemoEstate, tmp_p
         replayed = await client.post("/hooks/invalidate/crm", content=BODY, headers=headers)
     assert first.status_code == 200
     assert replayed.status_code == 401 and "already used" in replayed.text
+
+
+async def test_a_hook_used_on_one_gateway_is_refused_by_another_on_the_same_redis(
+    redis_server: RedisServer,
+) -> None:
+    clock = Clock(1_800_000_000.0)
+    one, other = (
+        RedisReplayGuard(redis_server.url, clock),
+        RedisReplayGuard(redis_server.url, clock),
+    )
+    header = signature(SECRET, BODY, clock.now)
+    try:
+        first = await one.admit(SECRET, BODY, header)
+        replayed = await other.admit(SECRET, BODY, header)
+        forged = await other.admit(SECRET, BODY + b" ", header)
+        fresh = await other.admit(SECRET, BODY, signature(SECRET, BODY, clock.now + 1))
+    finally:
+        await one.aclose()
+        await other.aclose()
+    assert (first, replayed, fresh) == (None, "X-C360-Signature already used", None)
+    assert forged == "missing or wrong X-C360-Signature"
