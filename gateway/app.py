@@ -35,6 +35,7 @@ from gateway.cors import Cors
 from gateway.hooks import invalidate_hook
 from gateway.http_caching import ConditionalGet, answer_headers
 from gateway.logs import RequestIdMiddleware
+from gateway.planned import PlanStore, Unplanned
 from gateway.request_body import error_response, parse_request_json
 from gateway.runtime import Runtime
 from gateway.security.authentication import Authentication
@@ -45,6 +46,9 @@ from gateway.slow_clients import BodyDeadline
 from schema.build import build_schema
 
 __all__ = ["GatewayGraphQL", "create_app"]
+
+_PLAIN_BODY = frozenset({"query", "variables", "operationName"})
+_SUB_RESPONSE = "c360.sub_response"
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
@@ -83,6 +87,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         params = request.query_params
         return "extensions" not in params and super().should_render_graphql_ide(request)
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        kept: Response | None = request.scope.get(_SUB_RESPONSE)
+        return kept if kept is not None else await super().get_sub_response(request)
+
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()  # served from the package: no CDN
 
@@ -94,12 +102,43 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             await super().__call__(scope, receive, send)
             return
         # strawberry answers a refused request with a text line; clients expect GraphQL errors
-        response: Response
+        request = Request(scope, receive)
+        response: Response | None
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self._planned(request) if scope["method"] == "POST" else None
+            if response is None:
+                response = await self.run(request)
         except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
         await response(scope, receive, send)
+
+    async def _planned(self, request: Request) -> Response | None:
+        """The answer of the document's compiled plan, or None for the general executor;
+        a plan that declines the request leaves it to the general executor, on the same
+        context (what the sources answered is not asked again)."""
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return None
+        body = parse_request_json(await request.body())
+        query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, dict | None)
+            or not isinstance(name, str | None)
+            or body.keys() - _PLAIN_BODY
+        ):
+            return None
+        store: PlanStore = self.schema.plans  # type: ignore[attr-defined]
+        plan = store.get(query, name)
+        if plan is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        request.scope[_SUB_RESPONSE] = sub_response  # the general executor's, if it answers
+        context = await self.get_context(request, sub_response)
+        try:
+            answer = await store.answer(plan, context, (query, variables, name))
+        except Unplanned:
+            return await self.run(request, context=context)
+        return Response(answer, media_type="application/json")
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -10,21 +10,25 @@ future and one task per call, never one per value.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 
 from gateway.pipeline import Source
 from model.records import Record
 
-__all__ = ["Batcher"]
+__all__ = ["Batcher", "WindowKey"]
 
 Answer = list[Record] | BaseException
+WindowKey = tuple[str, str, str, float | None]  # (source, entity, by, max_age)
 
 
 class _Window:
-    __slots__ = ("answers", "by", "entity", "flying", "next", "owner", "queued", "source")
+    __slots__ = ("answers", "by", "entity", "flying", "key", "next", "owner", "queued", "source")
 
-    def __init__(self, owner: Batcher, source: Source, entity: str, by: str) -> None:
+    def __init__(self, owner: Batcher, key: WindowKey, source: Source) -> None:
         self.owner = owner
+        self.key = key
+        _, entity, by, _ = key
         self.source = source
         self.entity = entity
         self.by = by
@@ -71,6 +75,7 @@ class _Window:
         self.queued, self.next = {}, None
         if done is None:
             return
+        self.owner.sent[self.key] += 1
         answers = self.answers
         try:
             found = await self.source.fetch(self.entity, self.by, values)
@@ -96,8 +101,14 @@ class Batcher:
     def __init__(self, pipeline: Callable[[str, float | None], Source]) -> None:
         self._pipeline = pipeline
         self._sources: dict[tuple[str, float | None], Source] = {}
-        self._windows: dict[tuple[str, str, str, float | None], _Window] = {}
+        self._windows: dict[WindowKey, _Window] = {}
         self._calls: set[asyncio.Task[None]] = set()
+        self.sent: Counter[WindowKey] = Counter()  # calls sent down the pipelines
+
+    def answered(self, key: WindowKey) -> Mapping[str, list[Record] | BaseException]:
+        """What this request's calls of one window were answered, by value asked."""
+        window = self._windows.get(key)
+        return window.answers if window is not None else {}
 
     async def fetch(
         self,
@@ -117,7 +128,7 @@ class Batcher:
             top = self._sources.get((source, max_age))
             if top is None:
                 top = self._sources[(source, max_age)] = self._pipeline(source, max_age)
-            window = self._windows[key] = _Window(self, top, entity, by)
+            window = self._windows[key] = _Window(self, key, top)
         return await window.ask(values)
 
     def _start(self, call: object) -> None:

@@ -10,7 +10,15 @@ from strawberry.extensions import SchemaExtension
 from connectors.tracing import span
 from gateway.metrics import REQUEST_SECONDS, REQUESTS
 
-__all__ = ["RequestMetrics"]
+__all__ = ["RequestMetrics", "count_request"]
+
+
+def count_request(operation: str | None, outcome: str, started: float) -> None:
+    """One request of ``operation``, ended now with ``outcome`` (ok, partial or error),
+    begun at ``started`` (``time.perf_counter()``)."""
+    name = (operation or "anonymous")[:64]
+    REQUESTS.labels(operation=name, outcome=outcome).inc()
+    REQUEST_SECONDS.labels(operation=name).observe(time.perf_counter() - started)
 
 
 class RequestMetrics(SchemaExtension):
@@ -18,10 +26,8 @@ class RequestMetrics(SchemaExtension):
         started = time.perf_counter()
         with span("c360.graphql", operation=self.execution_context.operation_name or "anonymous"):
             yield
-        name = (self.execution_context.operation_name or "anonymous")[:64]
         result = self.execution_context.result
         outcome = "error" if result is None or result.errors else "ok"
         if result is not None and result.errors and result.data:
             outcome = "partial"
-        REQUESTS.labels(operation=name, outcome=outcome).inc()
-        REQUEST_SECONDS.labels(operation=name).observe(time.perf_counter() - started)
+        count_request(self.execution_context.operation_name, outcome, started)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -189,18 +190,23 @@ class Runtime:
         response: Response | WebSocket | None = None,
         principal: Principal | None = None,
         purpose: str = "",
+        *,
+        pipelines: Callable[[str, float | None], Source] | None = None,
+        recording: Recording | None = None,
     ) -> GatewayContext:
         """One request's context: the sources its role may use, its batcher over their
-        pipelines, its recording and its deadline (started now)."""
+        pipelines, its recording and its deadline (started now). ``pipelines`` (source,
+        max_age) -> the source's pipeline, and ``recording``, replace the runtime's own (a
+        request replayed over what another one fetched)."""
         policy = self._policy(principal)
         sources, relations = self._view(policy)
-        recording = Recording()
+        recording = Recording() if recording is None else recording
         deadline = Deadline(self.clock, self.settings.server.deadline)
 
         def pipeline(name: str, max_age: float | None) -> Source:
             return self.pipeline(sources[name].name, recording, deadline, max_age)
 
-        batcher = Batcher(pipeline)
+        batcher = Batcher(pipeline if pipelines is None else pipelines)
         resolver = IdentityResolver(
             self.settings.identity,
             sources,

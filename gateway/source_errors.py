@@ -19,7 +19,7 @@ from connectors.errors import SourceError
 from gateway.context import GatewayContext
 from gateway.deadline import DeadlineExceeded
 
-__all__ = ["SourceErrors", "statuses"]
+__all__ = ["SourceErrors", "source_extensions", "statuses"]
 
 logger = logging.getLogger("c360.gateway")
 
@@ -64,11 +64,16 @@ class SourceErrors(SchemaExtension):
         context = self.execution_context.context
         if not isinstance(context, GatewayContext):
             return {}
-        policy = context.policy
-        if policy is not None and not policy.shows_source_status:
-            return {}
-        errors = self.execution_context.pre_execution_errors or []
-        return {"sources": statuses(context, errors)}
+        return source_extensions(context, self.execution_context.pre_execution_errors or [])
+
+
+def source_extensions(context: GatewayContext, errors: Iterable[GraphQLError]) -> dict[str, object]:
+    """The answer's ``extensions`` about its sources: ``sources``, unless the role may not
+    see them."""
+    policy = context.policy
+    if policy is not None and not policy.shows_source_status:
+        return {}
+    return {"sources": statuses(context, errors)}
 
 
 def statuses(context: GatewayContext, errors: Iterable[GraphQLError]) -> dict[str, object]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from gateway.context import GatewayContext
 from gateway.operation_choice import OperationChoice
+from gateway.planned import PlanStore
 from gateway.provenance_extension import ProvenanceExtension, provenance_directive
 from gateway.request_metrics import RequestMetrics
 from gateway.security.access import FieldAccess
@@ -22,7 +26,7 @@ from gateway.security.trusted import TrustedDocuments
 from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
 from schema.pagination import MAX_FIRST
-from schema.query import Query
+from schema.query import PLANNED_ROOTS, Query
 
 __all__ = ["GatewaySchema", "build_schema"]
 
@@ -32,7 +36,41 @@ logger = logging.getLogger("c360.graphql")
 class GatewaySchema(strawberry.Schema):
     """Logs errors at debug level, never with a stack trace: a failing source is logged at
     warning where its call fails (:mod:`gateway.recorded`), unexpected errors where they are
-    masked (:mod:`gateway.source_errors`)."""
+    masked (:mod:`gateway.source_errors`).
+
+    Each document it runs is compiled into a plan (``plans``, :mod:`gateway.planned`) once
+    the general executor has run it, so that the next request for it can skip this one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plans = PlanStore(self, PLANNED_ROOTS)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if query is not None and result.data is not None:
+            self.plans.learn(query, operation_name)
+            observer = self.plans.observer
+            if observer is not None and isinstance(context_value, GatewayContext):
+                request = (query, variable_values, operation_name)
+                await observer.general(self.plans, request, context_value, result)
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -41,9 +79,10 @@ class GatewaySchema(strawberry.Schema):
             logger.debug("%s", error.message)
 
 
-def build_schema(*, federation: bool = False) -> strawberry.Schema:
+def build_schema(*, federation: bool = False, counted: bool = True) -> GatewaySchema:
     """The gateway's schema; with ``federation``, an Apollo Federation 2 subgraph's
-    (:mod:`schema.federation`)."""
+    (:mod:`schema.federation`). ``counted=False`` leaves out the request metrics, for a
+    second run of a request already counted (the plans' equivalence check)."""
     query: type = Query
     scalars: dict[object, Any] = {}
     if federation:
@@ -57,7 +96,7 @@ def build_schema(*, federation: bool = False) -> strawberry.Schema:
         directives=[provenance_directive],
         extensions=[
             TrustedDocuments,  # first: it may refuse before any other extension has begun
-            RequestMetrics,
+            *([RequestMetrics] if counted else []),
             AuditTrail,  # before SourceErrors: it writes once that one has added its errors
             SourceErrors,
             Masks,

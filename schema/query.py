@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
+from strawberry.types.nodes import Selection
 
 from connectors.base import Connector
 from gateway.context import GatewayContext
@@ -14,6 +16,7 @@ from gateway.customer import CustomerView
 from gateway.customer_fields import NESTED, READS
 from gateway.identity import Seed
 from gateway.names import normalize_name
+from gateway.plans import PlannedRoot
 from gateway.prefetch import Prefetcher
 from gateway.search import search_customers
 from gateway.security.scope import visible
@@ -23,14 +26,14 @@ from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
 from schema.sources import SourceInfo
 
-__all__ = ["MAX_VALUE_LENGTH", "Query"]
+__all__ = ["MAX_VALUE_LENGTH", "PLANNED_ROOTS", "Query", "wanted_entities"]
 
 MAX_VALUE_LENGTH = 4096
 
 
-def _connector(info: Info[GatewayContext, None], source: str, value: str, arg: str) -> Connector:
+def _connector(context: GatewayContext, source: str, value: str, arg: str) -> Connector:
     """The source's connector, once the arguments are known to be acceptable."""
-    sources = info.context.sources
+    sources = context.sources
     if source not in sources:
         known = ", ".join(sorted(sources))
         raise GraphQLError(
@@ -57,7 +60,7 @@ def _bad_input(message: str) -> GraphQLError:
 
 
 def _seed(
-    info: Info[GatewayContext, None],
+    context: GatewayContext,
     id: str | None,
     email: str | None,
     phone: str | None,
@@ -75,11 +78,11 @@ def _seed(
         raise _bad_input(f"{given[0]} is {len(text)} characters long; at most {MAX_VALUE_LENGTH}")
     if id is not None:
         source, sep, key = id.partition(":")
-        if not sep or source not in info.context.sources:
+        if not sep or source not in context.sources:
             raise _bad_input(f"not a customer id: {id[:100]!r} (expected <source>:<key>)")
         return Seed(source=source, key=key)
     if source_key is not None:
-        _connector(info, source_key.source, source_key.key, "sourceKey.key")
+        _connector(context, source_key.source, source_key.key, "sourceKey.key")
         return Seed(source=source_key.source, entity=source_key.entity, key=source_key.key)
     kind = "email" if email is not None else "phone"
     return Seed(identifier=kind, value=email if email is not None else phone)
@@ -95,16 +98,56 @@ def _names(selections: list[Any]) -> set[str]:
     return found
 
 
-def wanted_entities(info: Info[GatewayContext, None]) -> set[str]:
+def wanted_entities(selected: list[Selection]) -> set[str]:
     """The related entities the query's customer selection will read, to fetch them early."""
     wanted: set[str] = set()
-    for field in info.selected_fields:
+    for field in selected:
         for selection in getattr(field, "selections", None) or []:
             name = getattr(selection, "name", None)
             wanted |= READS.get(name or "", frozenset())
             nested = _names(getattr(selection, "selections", None) or [])
             wanted |= {entity for field_name, entity in NESTED.items() if field_name in nested}
     return wanted
+
+
+async def _customer(
+    context: GatewayContext, seed: Seed, wanted: set[str], max_age: int | None
+) -> Customer | None:
+    recording = context.recording
+    failed_before = set(recording.failed)
+    prefetch = Prefetcher(context.relations, context.batcher, wanted)
+    identity = await context.resolver.resolve(seed, max_age_seconds(max_age), prefetch.linked)
+    if identity is not None and not visible(identity, context):
+        # a customer the caller may not see adds nothing, not even its sources' failures
+        recording.forget_failures(set(recording.failed) - failed_before)
+        return None
+    if identity is None:
+        return None
+    context.customers_seen.add(identity.id)
+    return Customer(view=CustomerView(identity, context))
+
+
+def planned_customer(
+    selected: list[Selection],
+) -> Callable[[GatewayContext, dict[str, Any]], Awaitable[Customer | None]]:
+    """``Query.customer`` for a compiled plan (:mod:`gateway.plans`): what the query selects
+    is read once, when the plan is compiled."""
+    wanted = wanted_entities(selected)
+
+    def resolve(context: GatewayContext, arguments: dict[str, Any]) -> Awaitable[Customer | None]:
+        seed = _seed(
+            context,
+            arguments.get("id"),
+            arguments.get("email"),
+            arguments.get("phone"),
+            arguments.get("source_key"),
+        )
+        return _customer(context, seed, wanted, arguments.get("max_age"))
+
+    return resolve
+
+
+PLANNED_ROOTS: dict[str, PlannedRoot] = {"customer": planned_customer}
 
 
 def _by_shown_name(view: CustomerView) -> tuple[str, str]:
@@ -129,20 +172,9 @@ class Query:
         source_key: SourceKeyInput | None = None,
         max_age: int | None = None,
     ) -> Customer | None:
-        seed = _seed(info, id, email, phone, source_key)
-        context = info.context
-        recording = context.recording
-        failed_before = set(recording.failed)
-        prefetch = Prefetcher(context.relations, context.batcher, wanted_entities(info))
-        identity = await context.resolver.resolve(seed, max_age_seconds(max_age), prefetch.linked)
-        if identity is not None and not visible(identity, context):
-            # a customer the caller may not see adds nothing, not even its sources' failures
-            recording.forget_failures(set(recording.failed) - failed_before)
-            return None
-        if identity is None:
-            return None
-        context.customers_seen.add(identity.id)
-        return Customer(view=CustomerView(identity, context))
+        seed = _seed(info.context, id, email, phone, source_key)
+        wanted = wanted_entities(info.selected_fields)
+        return await _customer(info.context, seed, wanted, max_age)
 
     @strawberry.field(
         description="Customers whose name, email or phone starts with `search`, across the "
@@ -173,7 +205,7 @@ class Query:
     async def record(
         self, info: Info[GatewayContext, None], source: str, entity: str, key: str
     ) -> SourceRecord | None:
-        connector = _connector(info, source, key, "key")
+        connector = _connector(info.context, source, key, "key")
         connector.spec(entity, "key")
         [found] = await info.context.batcher.fetch(source, entity, "key", [key])
         return SourceRecord.of(found[0]) if found else None
@@ -185,7 +217,7 @@ class Query:
     async def records(
         self, info: Info[GatewayContext, None], source: str, entity: str, by: str, value: str
     ) -> list[SourceRecord]:
-        connector = _connector(info, source, value, "value")
+        connector = _connector(info.context, source, value, "value")
         connector.spec(entity, by)
         [found] = await info.context.batcher.fetch(source, entity, by, [value])
         return [SourceRecord.of(record) for record in found]

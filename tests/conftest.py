@@ -11,6 +11,7 @@ import pytest
 from connectors.base import Connector
 from demo.services.instruments import Instruments
 from demo.services.soap import soap_service
+from gateway.planned import PlanStore
 from tests.support.backends import (
     service_desk_collections,
     soap_source,
@@ -23,9 +24,29 @@ from tests.support.build import make_connector
 from tests.support.demo_estate import DemoEstate, running_estate
 from tests.support.legacy_graphql import GRAPHQL_SOURCE, LegacyGraphql
 from tests.support.legacy_rest import REST_SOURCE, LegacyRest
+from tests.support.plan_check import CHECK
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
 from tests.support.servers import serve
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # every request the suite sends is answered by both executors and compared
+    PlanStore.observer = CHECK
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    declined = ", ".join(f"{n} {why}" for why, n in CHECK.declined.most_common())
+    terminalreporter.write_line(
+        f"compiled plans: {CHECK.requests} requests seen, {CHECK.compared} compared over "
+        f"{len(CHECK.documents)} documents, {len(CHECK.mismatches)} mismatches"
+        + (f"; not compared: {declined}" if declined else "")
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if CHECK.mismatches:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

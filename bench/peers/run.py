@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RUN_SH = Path(os.environ.get("PEERBENCH", ROOT.parent / "shared" / "peerbench" / "run.sh"))
+# ../shared/peerbench/run.sh beside the checkout, or beside the folder holding it
+_NEAR = [p / "shared" / "peerbench" / "run.sh" for p in (ROOT.parent, ROOT.parents[1])]
+RUN_SH = Path(os.environ.get("PEERBENCH") or next((p for p in _NEAR if p.exists()), _NEAR[0]))
 CONFIG = ROOT / "bench" / "peers" / "c360.yaml"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

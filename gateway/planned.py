@@ -1,0 +1,107 @@
+"""The plans a schema has compiled, and the answers they write.
+
+:class:`PlanStore` keeps one plan (or the note that none covers it) per query text and
+operation name, compiled the first time the general executor has run that document (so it is
+known to parse, validate and pass the query limits). The HTTP route asks it for a plan before
+anything else; :func:`answer_body` writes a plan's answer as the general executor's is
+written: ``data``, then ``extensions`` (each source's status, see
+:mod:`gateway.source_errors`), by orjson.
+
+An observer (:class:`PlanObserver`) may watch both executors: the test suite installs one that
+runs the other executor on the same data and compares the answers byte for byte.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import orjson
+from graphql import parse
+
+from connectors.tracing import span
+from gateway.plans import Plan, PlannedRoot, Unplanned, compile_plan
+from gateway.request_metrics import count_request
+from gateway.source_errors import source_extensions
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import strawberry
+    from strawberry.types import ExecutionResult
+
+    from gateway.context import GatewayContext
+
+__all__ = ["PlanObserver", "PlanStore", "Unplanned", "answer_body"]
+
+MAX_PLANS = 1024  # documents; as many as the parser's cache keeps
+
+
+class PlanObserver(Protocol):
+    """Sees every request either executor answered (the plans' equivalence check)."""
+
+    async def planned(
+        self, store: PlanStore, request: RequestData, context: GatewayContext, body: bytes
+    ) -> None: ...
+
+    async def general(
+        self,
+        store: PlanStore,
+        request: RequestData,
+        context: GatewayContext,
+        result: ExecutionResult,
+    ) -> None: ...
+
+
+RequestData = tuple[str, "Mapping[str, Any] | None", "str | None"]  # query, variables, name
+
+
+class PlanStore:
+    """A schema's plans by query text and operation name."""
+
+    observer: ClassVar[PlanObserver | None] = None  # every store's, in this process
+
+    def __init__(self, schema: strawberry.Schema, roots: Mapping[str, PlannedRoot]) -> None:
+        self.schema = schema
+        self.roots = roots
+        self._plans: dict[tuple[str, str | None], Plan | None] = {}
+
+    def get(self, query: str, operation_name: str | None) -> Plan | None:
+        """The document's plan, if it was compiled and covers it."""
+        return self._plans.get((query, operation_name))
+
+    def learn(self, query: str, operation_name: str | None) -> Plan | None:
+        """Compile the document's plan, once; None where plans do not cover it."""
+        key = (query, operation_name)
+        if key in self._plans:
+            return self._plans[key]
+        if len(self._plans) >= MAX_PLANS:
+            self._plans.clear()
+        plan = self._plans[key] = compile_plan(
+            self.schema, parse(query), operation_name, self.roots
+        )
+        return plan
+
+    async def answer(
+        self,
+        plan: Plan,
+        context: GatewayContext,
+        request: RequestData,
+    ) -> bytes:
+        """The answer's body, as the general executor writes it; counted in the request
+        metrics. Raises :class:`Unplanned` when the general executor must answer instead."""
+        started = time.perf_counter()
+        name = plan.operation_name(request[2])
+        with span("c360.graphql", operation=name or "anonymous"):
+            data = await plan.data(self.schema._schema, context, request[1])
+        body = answer_body(data, context)
+        count_request(name, "ok", started)
+        if self.observer is not None:
+            await self.observer.planned(self, request, context, body)
+        return body
+
+
+def answer_body(data: dict[str, Any], context: GatewayContext) -> bytes:
+    """A successful answer's body: ``data`` and the answer's ``extensions``."""
+    extensions = source_extensions(context, [])
+    return orjson.dumps({"data": data, "extensions": extensions} if extensions else {"data": data})

@@ -1,0 +1,179 @@
+"""The plans' equivalence check, over every request the test suite sends.
+
+Installed on every schema the suite builds (``tests/conftest.py``), it watches both
+executors. Whichever answered a request, the other one runs again on a replay of the same
+request: the same principal and sources, every source call answered from what the first run
+fetched (a value the first run never asked is a mismatch), its recording copied. Both answers
+must be the same bytes, and both runs must have sent the same calls to the sources (the
+``calls`` of ``extensions.sources`` depend on it). The general executor of a replay is a
+schema without the request metrics, so a request is counted once.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from strawberry.http import process_result
+from strawberry.types import ExecutionResult
+
+from gateway.batcher import Batcher
+from gateway.context import GatewayContext
+from gateway.planned import PlanStore, RequestData, Unplanned, answer_body
+from gateway.recorded import Recording
+from model.records import Record
+
+_REPLAYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replaying", default=False)
+
+
+class ReplayMiss(Exception):
+    """The replayed run asked a source for something the first run did not."""
+
+
+class _Replay:
+    """A source's pipeline that answers from what the first run's batcher was answered."""
+
+    def __init__(self, first: Batcher, source: str, max_age: float | None, misses: list[str]):
+        self.first, self.source, self.max_age, self.misses = first, source, max_age, misses
+
+    async def fetch(
+        self, entity: str, by: str, values: Sequence[str]
+    ) -> Mapping[str, list[Record]]:
+        answered = self.first.answered((self.source, entity, by, self.max_age))
+        found: dict[str, list[Record]] = {}
+        for value in values:
+            if value not in answered:
+                self.misses.append(f"{self.source}.{entity} by {by} = {value!r}")
+                raise ReplayMiss(self.source)
+            answer = answered[value]
+            if isinstance(answer, BaseException):
+                raise answer
+            found[value] = answer
+        return found
+
+
+@dataclass
+class PlanCheck:
+    """What the check saw: requests, the documents a plan covered, comparisons, mismatches."""
+
+    requests: int = 0
+    compared: int = 0
+    declined: Counter[str] = field(default_factory=Counter)  # why a plan did not answer
+    documents: set[str] = field(default_factory=set)  # covered and compared
+    mismatches: list[str] = field(default_factory=list)
+    _general: dict[bool, Any] = field(default_factory=dict)
+
+    async def general(
+        self,
+        store: PlanStore,
+        request: RequestData,
+        context: GatewayContext,
+        result: ExecutionResult,
+    ) -> None:
+        if _REPLAYING.get():
+            return
+        self.requests += 1
+        query, variables, name = request
+        plan = store.get(query, name)
+        if plan is None:
+            self.declined["not covered by the plan compiler"] += 1
+            return
+        misses: list[str] = []
+        replay = _replayed(context, misses)
+        token = _REPLAYING.set(True)
+        try:
+            body = answer_body(await plan.data(store.schema._schema, replay, variables), replay)
+        except Unplanned as exc:
+            if not misses:
+                self.declined[f"declined at run time: {exc}"] += 1
+                return
+            body = b""
+        finally:
+            _REPLAYING.reset(token)
+        self._compare(query, orjson.dumps(process_result(result)), body, context, replay, misses)
+
+    async def planned(
+        self, store: PlanStore, request: RequestData, context: GatewayContext, body: bytes
+    ) -> None:
+        if _REPLAYING.get():
+            return
+        self.requests += 1
+        query, variables, name = request
+        misses: list[str] = []
+        replay = _replayed(context, misses)
+        schema = self._general_schema(store)
+        token = _REPLAYING.set(True)
+        try:
+            result = await schema.execute(query, dict(variables or {}), replay, operation_name=name)
+        finally:
+            _REPLAYING.reset(token)
+        self._compare(query, body, orjson.dumps(process_result(result)), context, replay, misses)
+
+    def _general_schema(self, store: PlanStore) -> Any:
+        from schema.build import build_schema
+
+        federation = bool(getattr(store.schema, "federation", False))
+        if federation not in self._general:
+            self._general[federation] = build_schema(federation=federation, counted=False)
+        return self._general[federation]
+
+    def _compare(
+        self,
+        query: str,
+        general: bytes,
+        planned: bytes,
+        first: GatewayContext,
+        replay: GatewayContext,
+        misses: list[str],
+    ) -> None:
+        self.compared += 1
+        self.documents.add(query)
+        problems = []
+        if misses:
+            problems.append(f"the replay asked what the first run did not: {misses[:3]}")
+        if general != planned:
+            problems.append(
+                f"answers differ:\n  general {general[:600]!r}\n  planned {planned[:600]!r}"
+            )
+        if first.batcher.sent != replay.batcher.sent:
+            problems.append(
+                f"calls differ: {dict(first.batcher.sent)} != {dict(replay.batcher.sent)}"
+            )
+        if problems:
+            report = f"plan mismatch for {query[:200]!r}: " + "; ".join(problems)
+            self.mismatches.append(report)
+            raise AssertionError(report)
+
+
+def _replayed(context: GatewayContext, misses: list[str]) -> GatewayContext:
+    first = context.batcher
+
+    def pipelines(source: str, max_age: float | None) -> _Replay:
+        return _Replay(first, source, max_age, misses)
+
+    return context.runtime.context(
+        context.request,
+        context.response,
+        principal=context.principal,
+        purpose=context.purpose,
+        pipelines=pipelines,
+        recording=_copied(context.recording),
+    )
+
+
+def _copied(recording: Recording) -> Recording:
+    return Recording(
+        calls=recording.calls.copy(),
+        asked=recording.asked.copy(),
+        info=dict(recording.info),
+        failed=dict(recording.failed),
+        stale_sources=set(recording.stale_sources),
+    )
+
+
+CHECK = PlanCheck()
+__all__ = ["CHECK", "PlanCheck", "ReplayMiss"]
