@@ -92,8 +92,8 @@ async def test_a_failing_source_is_left_to_the_general_executor(
         "query Q($k: String!) { customer(id: $k) { email @include(if: true) } }",
         "query Q($k: String!) { customer(id: $k) { __typename email } }",
         'query Q($k: String!) { customer(id: $k) { provenance(field: "email") { source } } }',
-        "query Q($n: Int) { customer(id: \"crm:P-1\") { orders(first: $n) { totalCount } } }",
-        "mutation M { invalidate(source: \"crm\", entity: \"person\", key: \"P-1\") }",
+        'query Q($n: Int) { customer(id: "crm:P-1") { orders(first: $n) { totalCount } } }',
+        'mutation M { invalidate(source: "crm", entity: "person", key: "P-1") }',
     ],
 )
 def test_what_plans_do_not_cover(document: str) -> None:
@@ -112,7 +112,8 @@ async def test_the_check_finds_a_plan_that_answers_differently(
     def wrong(selected: Any) -> Any:
         right = query_module.planned_customer(selected)
         return lambda context, arguments: right(
-            context, {**arguments, "source_key": query_module.SourceKeyInput(source="crm", key="P-2")}
+            context,
+            {**arguments, "source_key": query_module.SourceKeyInput(source="crm", key="P-2")},
         )
 
     monkeypatch.setitem(query_module.PLANNED_ROOTS, "customer", wrong)
