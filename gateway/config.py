@@ -34,6 +34,7 @@ from gateway.forms_settings import FormsSettings, load_variants
 from gateway.http_caching import HttpCacheSettings
 from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
+from gateway.persisted import PersistedQuerySettings
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from gateway.slow_clients import BODY_TIMEOUT, HEADER_TIMEOUT
@@ -91,6 +92,7 @@ class ServerSettings(BaseModel):
     cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
     http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
     compression: CompressionSettings = CompressionSettings()
+    persisted_queries: PersistedQuerySettings = PersistedQuerySettings()  # automatic (APQ)
 
 
 class CacheSettings(BaseModel):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gateway.cache import RecordCache
     from gateway.clock import Clock
     from gateway.config import Settings
+    from gateway.persisted import PersistedQueries
     from gateway.runtime import Runtime
     from gateway.security.audit import AuditLog
 
@@ -61,3 +62,7 @@ class GatewayContext:
     @property
     def audit(self) -> AuditLog | None:
         return self.runtime.audit
+
+    @property
+    def persisted_queries(self) -> PersistedQueries | None:
+        return self.runtime.persisted_queries

@@ -40,6 +40,7 @@ from gateway.hooks import open_replay_guard
 from gateway.identity import IdentityResolver
 from gateway.instrumented import Instrumented
 from gateway.logs import WarningLimiter
+from gateway.persisted import PersistedQueries, open_persisted_queries
 from gateway.pipeline import Source
 from gateway.recorded import Recorded, Recording
 from gateway.relations import Relations
@@ -112,6 +113,7 @@ class Runtime:
         self._sources: SourceSet | None = None
         self.relations = Relations([])
         self.cache: RecordCache | None = None
+        self.persisted_queries: PersistedQueries | None = None
         self.guards: dict[str, SourceGuard] = {}
         self._instrumented: dict[str, Instrumented] = {}
         self._shared = SharedCache(None, self.flights, self.background, self.clock)
@@ -136,6 +138,9 @@ class Runtime:
             self.cache = RecordCache(store)
         self._shared = SharedCache(self.cache, self.flights, self.background, self.clock)
         self.events = open_bus(settings.cache.backend, self.clock)
+        self.persisted_queries = open_persisted_queries(
+            settings.cache.backend, settings.server.persisted_queries, self.clock
+        )
         self.guards = {
             name: SourceGuard(name, connector.config.resilience, self.clock)
             for name, connector in self._sources.items()
@@ -160,6 +165,7 @@ class Runtime:
             self.hook_replays,
             self.limiter,
             self.cache,
+            self.persisted_queries,
             self._sources,
         )
         for part in parts:

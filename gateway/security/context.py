@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
+    from gateway.persisted import PersistedQueries
     from gateway.security.audit import AuditLog
     from gateway.security.principal import Principal
     from gateway.security.settings import RolePolicy, SecuritySettings
@@ -32,6 +33,9 @@ class SecurityContext(Protocol):
 
     @property
     def audit(self) -> AuditLog | None: ...
+
+    @property
+    def persisted_queries(self) -> PersistedQueries | None: ...
 
     principal: Principal | None
     purpose: str
