@@ -18,12 +18,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from gateway.clock import Clock
@@ -34,6 +35,7 @@ from gateway.context import GatewayContext
 from gateway.cors import Cors
 from gateway.hooks import invalidate_hook
 from gateway.http_caching import ConditionalGet, answer_headers
+from gateway.live_transport import LiveTransport, connect, sse_transport
 from gateway.logs import RequestIdMiddleware
 from gateway.planned import PlanStore, Unplanned
 from gateway.request_body import error_response, parse_request_json
@@ -52,7 +54,10 @@ _SUB_RESPONSE = "c360.sub_response"
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
-    """Strawberry's ASGI app, with the gateway's context on every request."""
+    """Strawberry's ASGI app, with the gateway's context on every request; subscriptions over
+    graphql-transport-ws (:mod:`gateway.live_transport`) and GraphQL over SSE."""
+
+    graphql_transport_ws_handler_class = LiveTransport
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -90,6 +95,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         kept: Response | None = request.scope.get(_SUB_RESPONSE)
         return kept if kept is not None else await super().get_sub_response(request)
+
+    async def on_ws_connect(self, context: GatewayContext) -> None:
+        await connect(context)  # the credentials of connection_init, as over HTTP
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()  # served from the package: no CDN
@@ -191,7 +199,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     graphql = GatewayGraphQL(
         build_schema(federation=settings.server.federation),
         graphql_ide="graphiql" if settings.server.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
     )
+    graphql.stream_transport_classes_by_protocol = {
+        GRAPHQL_SSE_PROTOCOL: sse_transport(settings.server.live.heartbeat)
+    }
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -200,6 +212,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

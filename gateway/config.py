@@ -35,6 +35,7 @@ from gateway.http_caching import HttpCacheSettings
 from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
 from gateway.persisted import PersistedQuerySettings
+from gateway.live import LiveSettings
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from gateway.slow_clients import BODY_TIMEOUT, HEADER_TIMEOUT
@@ -93,6 +94,7 @@ class ServerSettings(BaseModel):
     http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
     compression: CompressionSettings = CompressionSettings()
     persisted_queries: PersistedQuerySettings = PersistedQuerySettings()  # automatic (APQ)
+    live: LiveSettings = LiveSettings()  # live subscriptions: bounds and heartbeats
 
 
 class CacheSettings(BaseModel):

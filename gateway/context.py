@@ -4,7 +4,7 @@ the gateway, built by :meth:`gateway.runtime.Runtime.context`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,6 +46,8 @@ class GatewayContext:
     policy: RolePolicy | None = None
     personal_fields: set[str] = field(default_factory=set)  # Type.field returned, for audit
     customers_seen: set[str] = field(default_factory=set)
+    # a websocket's connection_init payload, until its credentials are checked
+    connection_params: dict[str, Any] | None = None
 
     @property
     def settings(self) -> Settings:

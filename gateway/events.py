@@ -60,9 +60,10 @@ class CustomerChanged:
         """``(source, entity, key)`` of each changed record."""
         return {(self.source, self.entity, key) for key in self.keys}
 
-    def touches(self, records: Iterable[tuple[str, str, str]], customer: str) -> bool:
-        """Whether this change concerns a customer whose answer read ``records``."""
-        return self.customer == customer or not self.records().isdisjoint(records)
+    def touches(self, records: Iterable[tuple[str, str, str]], *customers: str) -> bool:
+        """Whether this change concerns a customer known by ``customers`` (ids) whose last
+        answer was built from ``records``."""
+        return self.customer in customers or not self.records().isdisjoint(records)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -39,6 +39,7 @@ from gateway.guarded import Guarded
 from gateway.hooks import open_replay_guard
 from gateway.identity import IdentityResolver
 from gateway.instrumented import Instrumented
+from gateway.live import Subscribers
 from gateway.logs import WarningLimiter
 from gateway.persisted import PersistedQueries, open_persisted_queries
 from gateway.pipeline import Source
@@ -120,6 +121,7 @@ class Runtime:
         self._views: dict[str, tuple[SourceSet, Relations]] = {}
         # what changed, for live subscriptions (gateway.events); opened by start()
         self.events = EventBus(self.clock)
+        self.subscribers = Subscribers(settings.server.live.per_principal)
 
     @property
     def sources(self) -> SourceSet:
@@ -236,6 +238,15 @@ class Runtime:
             purpose=purpose,
             policy=policy,
         )
+
+    def renew(self, context: GatewayContext) -> None:
+        """Start a new request inside a long-lived operation (each event of a live
+        subscription): a fresh batcher, recording and deadline, for the same caller."""
+        fresh = self.context(context.request, context.response, context.principal, context.purpose)
+        for name in ("batcher", "recording", "deadline", "resolver"):
+            setattr(context, name, getattr(fresh, name))
+        context.personal_fields.clear()
+        context.customers_seen.clear()
 
     def pipeline(
         self,

@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from connectors.errors import SourceError
 from gateway.context import GatewayContext
 from gateway.deadline import DeadlineExceeded
+from gateway.live import is_live
 
 __all__ = ["SourceErrors", "source_extensions", "statuses"]
 
@@ -34,9 +37,18 @@ class SourceErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._settle(self.execution_context.result)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        if is_live(self.execution_context):  # each event of a subscription is an answer
+            self._settle(result)
+        yield
+
+    def _settle(self, result: StreamExecutionResult | GraphQLExecutionResult | None) -> None:
         context = self.execution_context.context
-        if result is None or not isinstance(context, GatewayContext):
+        if not isinstance(result, ExecutionResult | GraphQLExecutionResult):
+            return
+        if not isinstance(context, GatewayContext):
             return
         errors = [_translate(error) for error in result.errors or []]
         named = {(e.extensions or {}).get("source") for e in errors}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.context import GatewayContext
@@ -27,6 +30,7 @@ from gateway.source_errors import SourceErrors
 from schema.mutation import Mutation
 from schema.pagination import MAX_FIRST
 from schema.query import PLANNED_ROOTS, Query
+from schema.subscription import Subscription
 
 __all__ = ["GatewaySchema", "build_schema"]
 
@@ -78,6 +82,20 @@ class GatewaySchema(strawberry.Schema):
         for error in errors:
             logger.debug("%s", error.message)
 
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> StreamResult:
+        """Operations over a socket or an event stream (subscriptions): an extension's
+        refusal (limits, field access) is answered as an error, as over HTTP."""
+        return _refusals_answered(await super().stream(query, *args, **kwargs))
+
+
+async def _refusals_answered(results: StreamResult) -> StreamResult:
+    async with aclosing(results):
+        try:
+            async for result in results:
+                yield result
+        except GraphQLError as refused:
+            yield PreExecutionError(data=None, errors=[refused])
+
 
 def build_schema(*, federation: bool = False, counted: bool = True) -> GatewaySchema:
     """The gateway's schema; with ``federation``, an Apollo Federation 2 subgraph's
@@ -93,6 +111,7 @@ def build_schema(*, federation: bool = False, counted: bool = True) -> GatewaySc
         query=query,
         scalar_overrides=scalars,
         mutation=Mutation,
+        subscription=Subscription,
         directives=[provenance_directive],
         extensions=[
             TrustedDocuments,  # first: it may refuse before any other extension has begun

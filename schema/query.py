@@ -26,7 +26,14 @@ from schema.pagination import Connection, paginate
 from schema.records import SourceRecord
 from schema.sources import SourceInfo
 
-__all__ = ["MAX_VALUE_LENGTH", "PLANNED_ROOTS", "Query", "wanted_entities"]
+__all__ = [
+    "MAX_VALUE_LENGTH",
+    "PLANNED_ROOTS",
+    "Query",
+    "find_customer",
+    "seed_of",
+    "wanted_entities",
+]
 
 MAX_VALUE_LENGTH = 4096
 
@@ -148,6 +155,17 @@ def planned_customer(
 
 
 PLANNED_ROOTS: dict[str, PlannedRoot] = {"customer": planned_customer}
+
+
+def seed_of(context: GatewayContext, id: str) -> Seed:
+    """The seed of a customer id (``<source>:<key>``); a clear error when it is not one."""
+    return _seed(context, id, None, None, None)
+
+
+async def find_customer(info: Info[GatewayContext, None], seed: Seed) -> Customer | None:
+    """The customer a seed leads to with what ``info`` selects, as the caller may see it:
+    None when there is none, and the same None when the caller's row scope hides it."""
+    return await _customer(info.context, seed, wanted_entities(info.selected_fields), None)
 
 
 def _by_shown_name(view: CustomerView) -> tuple[str, str]:

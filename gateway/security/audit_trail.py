@@ -11,7 +11,9 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
+from gateway.live import is_live
 from gateway.security.context import security_context
 from gateway.security.policy import PERSONAL_TYPES
 
@@ -33,15 +35,19 @@ class AuditTrail(SchemaExtension):
         try:
             yield
         finally:
-            await self._record()
+            await self._record(self.execution_context.result)
 
-    async def _record(self) -> None:
+    async def on_stream_result(self, result: StreamExecutionResult) -> AsyncIterator[None]:
+        if is_live(self.execution_context):  # each event of a subscription: a line of its own
+            await self._record(result)
+        yield
+
+    async def _record(self, result: object) -> None:
         context = security_context(self.execution_context.context)
         audit = context.audit
         if audit is None or not context.personal_fields:
             return
         principal = context.principal
-        result = self.execution_context.result
         await audit.record(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -50,6 +56,7 @@ class AuditTrail(SchemaExtension):
                 "purpose": context.purpose,
                 "customers": sorted(context.customers_seen),
                 "fields": sorted(context.personal_fields),
-                "outcome": "error" if result is None or result.errors else "ok",
+                "outcome": "error" if getattr(result, "errors", True) else "ok",
             }
         )
+        context.personal_fields.clear()  # written once

@@ -11,6 +11,8 @@ GraphiQL page (a GET for HTML without a query) passes without credentials.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,66 +23,52 @@ from gateway.security.refusal import refuse
 from gateway.security.settings import SecuritySettings
 from gateway.security.tokens import InvalidToken, TokenVerifier
 
-__all__ = ["Authentication"]
+__all__ = ["Authentication", "Credentials", "Verdict"]
 
 
-class Authentication:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Who presented the credentials, or why they are refused (an HTTP status and a code)."""
+
+    principal: Principal | None
+    status: int = 200
+    code: str = ""
+    message: str = ""
+    retry_after: float = 0.0
+
+
+class Credentials:
+    """Checks the credentials a caller presents, however they came: the headers of an HTTP
+    request (:class:`Authentication`) or the ``connection_init`` payload of a websocket."""
+
     def __init__(
         self,
-        app: ASGIApp,
         settings: SecuritySettings,
         keys: KeyCache | None,
         tokens: TokenVerifier | None,
         limiter: RateLimiter,
-        ide: bool = True,
-        paths: tuple[str, ...] = ("/graphql",),
     ) -> None:
-        self.app, self.settings, self.keys, self.tokens = app, settings, keys, tokens
-        self.limiter, self.ide, self.paths = limiter, ide, paths
+        self.settings, self.keys, self.tokens, self.limiter = settings, keys, tokens, limiter
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
-        if self._ide_page(scope, headers):
-            await self.app(scope, receive, send)  # the GraphiQL page itself holds no data
-            return
+    async def check(self, headers: Mapping[str, bytes], client: str) -> Verdict:
+        """``headers`` by lower-case name; ``client`` is the caller's address."""
         presented = "x-api-key" in headers or "authorization" in headers
-        address = f"auth-failures:{(scope.get('client') or ('unknown', 0))[0]}"
+        address = f"auth-failures:{client}"
         limit = self.settings.failed_auth
         if presented and (wait := await self.limiter.pending(address, limit.rate, limit.burst)):
-            await _too_many(send, wait)
-            return
+            message = "too many failed authentications from this address; retry later"
+            return Verdict(None, 429, "RATE_LIMITED", message, wait)
         principal, failure = await self._principal(headers)
         if principal is None:
             if presented:
                 await self.limiter.take(address, limit.rate, limit.burst)
-            await refuse(
-                send,
-                401,
-                "UNAUTHENTICATED",
-                failure,
-                [(b"www-authenticate", b'Bearer realm="c360"')],
-            )
-            return
+            return Verdict(None, 401, "UNAUTHENTICATED", failure)
         if self.settings.policy(principal.role) is None:
-            await refuse(
-                send, 403, "FORBIDDEN", f"role {principal.role[:64]!r} may not use the gateway"
-            )
-            return
-        scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+            message = f"role {principal.role[:64]!r} may not use the gateway"
+            return Verdict(None, 403, "FORBIDDEN", message)
+        return Verdict(principal)
 
-    def _ide_page(self, scope: Scope, headers: dict[str, bytes]) -> bool:
-        return (
-            self.ide
-            and scope["method"] == "GET"
-            and b"text/html" in headers.get("accept", b"")
-            and not scope.get("query_string")
-        )
-
-    async def _principal(self, headers: dict[str, bytes]) -> tuple[Principal | None, str]:
+    async def _principal(self, headers: Mapping[str, bytes]) -> tuple[Principal | None, str]:
         key = headers.get("x-api-key")
         auth = headers.get("authorization", b"")
         if key is not None:
@@ -99,11 +87,43 @@ class Authentication:
         return None, "credentials required: X-API-Key or Authorization: Bearer"
 
 
-async def _too_many(send: Send, wait: float) -> None:
-    await refuse(
-        send,
-        429,
-        "RATE_LIMITED",
-        "too many failed authentications from this address; retry later",
-        [(b"retry-after", str(math.ceil(wait)).encode())],
-    )
+class Authentication:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: SecuritySettings,
+        keys: KeyStore | None,
+        tokens: TokenVerifier | None,
+        limiter: RateLimiter,
+        ide: bool = True,
+        paths: tuple[str, ...] = ("/graphql",),
+    ) -> None:
+        self.app, self.ide, self.paths = app, ide, paths
+        self.credentials = Credentials(settings, keys, tokens, limiter)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
+        if self._ide_page(scope, headers):
+            await self.app(scope, receive, send)  # the GraphiQL page itself holds no data
+            return
+        verdict = await self.credentials.check(headers, (scope.get("client") or ("unknown",))[0])
+        if verdict.principal is None:
+            extra = {
+                429: [(b"retry-after", str(math.ceil(verdict.retry_after)).encode())],
+                401: [(b"www-authenticate", b'Bearer realm="c360"')],
+            }.get(verdict.status)
+            await refuse(send, verdict.status, verdict.code, verdict.message, extra)
+            return
+        scope.setdefault("state", {})["principal"] = verdict.principal
+        await self.app(scope, receive, send)
+
+    def _ide_page(self, scope: Scope, headers: dict[str, bytes]) -> bool:
+        return (
+            self.ide
+            and scope["method"] == "GET"
+            and b"text/html" in headers.get("accept", b"")
+            and not scope.get("query_string")
+        )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
@@ -24,8 +25,10 @@ from graphql import (
     get_named_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from gateway.customer_fields import ATTRIBUTES
+from gateway.live import is_live
 from gateway.security.context import security_context
 from gateway.security.policy import mask, permitted
 from gateway.security.refusal import reworded
@@ -149,8 +152,18 @@ class Masks(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is None or not self.hidden or self._policy() is None:
+        self._everywhere(self.execution_context.result)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        if is_live(self.execution_context):  # each event of a subscription is an answer
+            self._everywhere(result)
+            self.hidden.clear()
+        yield
+
+    def _everywhere(self, result: StreamExecutionResult | GraphQLExecutionResult | None) -> None:
+        if not isinstance(result, ExecutionResult | GraphQLExecutionResult):
+            return
+        if not self.hidden or self._policy() is None:
             return
         # a value masked in one place is masked in every other place it shows up
         keys = _Keys(self.hidden)

@@ -10,9 +10,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.security.refusal import refuse
 
-__all__ = ["MAX_PURPOSE", "PurposeHeader"]
+__all__ = ["MAX_PURPOSE", "PurposeHeader", "purpose_problem"]
 
 MAX_PURPOSE = 200
+
+
+def purpose_problem(purpose: bytes) -> str | None:
+    """Why a stated purpose is refused, or None (also for the websocket's connection_init)."""
+    if len(purpose) > MAX_PURPOSE or any(b < 0x20 or b == 0x7F for b in purpose):
+        return f"C360-Purpose must be printable text of at most {MAX_PURPOSE} characters"
+    return None
 
 
 class PurposeHeader:
@@ -27,13 +34,9 @@ class PurposeHeader:
         for name, value in scope["headers"]:
             if name.lower() == b"c360-purpose":
                 purpose = value
-        if len(purpose) > MAX_PURPOSE or any(b < 0x20 or b == 0x7F for b in purpose):
-            await refuse(
-                send,
-                400,
-                "BAD_REQUEST",
-                f"C360-Purpose must be printable text of at most {MAX_PURPOSE} characters",
-            )
+        problem = purpose_problem(purpose)
+        if problem is not None:
+            await refuse(send, 400, "BAD_REQUEST", problem)
             return
         scope.setdefault("state", {})["purpose"] = purpose.decode("latin-1")
         await self.app(scope, receive, send)

@@ -1,0 +1,96 @@
+"""Live subscriptions: how many each principal may hold, and how often they hear a heartbeat.
+
+``subscription { customerChanged(id: ...) }`` (:mod:`schema.subscription`) holds one slot of
+its principal for as long as it runs; past ``server.live.per_principal`` a new one is refused
+with ``TOO_MANY_SUBSCRIPTIONS``, before it costs anything::
+
+    server:
+      live:
+        per_principal: 8       # live subscriptions one principal may hold in one process
+        heartbeat: 15s         # an idle connection hears from the gateway this often
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from pydantic import BaseModel, ConfigDict, Field
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
+
+from connectors.options import Duration
+from gateway.security.principal import Principal
+
+__all__ = ["TOO_MANY", "LiveSettings", "Subscribers", "is_live"]
+
+TOO_MANY = "TOO_MANY_SUBSCRIPTIONS"
+
+
+class LiveSettings(BaseModel):
+    """``server.live``: the bounds of live subscriptions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_principal: int = Field(default=8, ge=1, le=10_000)
+    heartbeat: Duration = Field(default=15.0, gt=0, le=3600)
+
+
+def _holder(principal: Principal | None) -> str:
+    return f"{principal.kind}:{principal.id}" if principal is not None else "anonymous"
+
+
+class Subscribers:
+    """The live subscriptions this process holds, counted per principal."""
+
+    def __init__(self, per_principal: int) -> None:
+        self.per_principal = per_principal
+        self.held: Counter[str] = Counter()
+        self._idle: asyncio.Event | None = None
+
+    def check(self, principal: Principal | None) -> None:
+        """Refuse now, with a clear error, when ``principal`` holds every slot it may."""
+        if self.held[_holder(principal)] >= self.per_principal:
+            raise GraphQLError(
+                f"too many live subscriptions: at most {self.per_principal} at once per "
+                "caller; end one before starting another",
+                extensions={"code": TOO_MANY, "limit": self.per_principal},
+            )
+
+    @contextlib.contextmanager
+    def hold(self, principal: Principal | None) -> Iterator[None]:
+        """One slot of ``principal`` while the block runs; a clear error when none is left."""
+        self.check(principal)
+        holder = _holder(principal)
+        self.held[holder] += 1
+        try:
+            yield
+        finally:
+            self.held[holder] -= 1
+            if not self.held[holder]:
+                del self.held[holder]
+            if not self.held and self._idle is not None:
+                self._idle.set()
+
+    async def idle(self) -> None:
+        """Wait until this process holds no live subscription."""
+        while self.held:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
+
+    def __len__(self) -> int:
+        return sum(self.held.values())
+
+
+def is_live(execution: ExecutionContext) -> bool:
+    """Whether an operation is a subscription: each of its events is an answer of its own,
+    which the extensions that finish an answer finish one by one (``on_stream_result``)."""
+    if execution.graphql_document is None:
+        return False
+    try:
+        return execution.operation_type is OperationType.SUBSCRIPTION
+    except Exception:  # no such operation: a pre-execution error, answered once
+        return False

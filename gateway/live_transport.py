@@ -1,0 +1,134 @@
+"""``/graphql`` over graphql-transport-ws: the caller's credentials in ``connection_init``,
+each operation on a context of its own, and a heartbeat.
+
+A websocket carries no ``X-API-Key`` or ``Authorization`` a browser could set, so the client
+sends them as the ``connection_init`` payload, spelt as the HTTP headers are (a client that
+can set headers on the handshake may send them there instead)::
+
+    {"type": "connection_init", "payload": {"X-API-Key": "c360_...", "C360-Purpose": "call"}}
+
+They are checked exactly as an HTTP request's are (:class:`~gateway.security.authentication.
+Credentials`); refused credentials close the socket with 4403. Every ``server.live.heartbeat``
+the gateway sends a ``ping``, so that proxies keep an idle connection open and a client can
+tell a dead one; the timer runs on the runtime's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.streaming import SSETransport
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+
+from gateway.context import GatewayContext
+from gateway.security.authentication import Credentials
+from gateway.security.purpose import purpose_problem
+
+if TYPE_CHECKING:
+    from strawberry.schema import BaseSchema
+
+__all__ = ["LiveTransport", "connect", "sse_transport"]
+
+
+def _as_headers(payload: Mapping[str, Any], handshake: Mapping[str, str]) -> dict[str, bytes]:
+    headers = {name.lower(): value.encode("latin-1") for name, value in handshake.items()}
+    for name, value in payload.items():
+        if isinstance(name, str) and isinstance(value, str):
+            headers[name.lower()] = value.encode("latin-1", "replace")
+    return headers
+
+
+async def connect(context: GatewayContext) -> None:
+    """Who opened this connection, from its ``connection_init`` payload; refused as an HTTP
+    request with the same credentials would be."""
+    payload, context.connection_params = context.connection_params or {}, None
+    runtime = context.runtime
+    websocket = context.request
+    handshake = dict(websocket.headers) if websocket is not None else {}
+    headers = _as_headers(payload, handshake)
+    problem = purpose_problem(headers.get("c360-purpose", b""))
+    if problem is not None:
+        raise ConnectionRejectionError({"code": "BAD_REQUEST", "message": problem})
+    context.purpose = headers.get("c360-purpose", b"").decode("latin-1")
+    if runtime.limiter is None:
+        return  # security is off: everyone is the same nobody, as over HTTP
+    credentials = Credentials(
+        runtime.settings.security, runtime.keys, runtime.tokens, runtime.limiter
+    )
+    client = websocket.client.host if websocket is not None and websocket.client else "unknown"
+    verdict = await credentials.check(headers, client)
+    if verdict.principal is None:
+        raise ConnectionRejectionError({"code": verdict.code, "message": verdict.message})
+    context.principal = verdict.principal
+    context.policy = runtime.settings.security.policy(verdict.principal.role)
+
+
+class _PerOperation:
+    """The schema, with each operation of a connection run on a context of its own: a
+    subscription renews its context on every event, which two operations must not share."""
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self.schema = schema
+
+    async def stream(self, query: str | None, **kwargs: Any) -> Any:
+        connection: GatewayContext = kwargs.pop("context_value")
+        own = connection.runtime.context(
+            connection.request, connection.response, connection.principal, connection.purpose
+        )
+        return await self.schema.stream(query, context_value=own, **kwargs)
+
+
+class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):
+    """graphql-transport-ws as strawberry speaks it, with per-operation contexts and a
+    heartbeat."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = cast("BaseSchema", _PerOperation(self.schema))
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._beat(), name="c360-ws-heartbeat")
+
+    async def _beat(self) -> None:
+        runtime = self.context.runtime
+        interval = runtime.settings.server.live.heartbeat
+        loop = asyncio.get_running_loop()
+        while True:
+            due = asyncio.Event()
+
+            def ring(due: asyncio.Event = due) -> None:  # from whatever thread moves the clock
+                loop.call_soon_threadsafe(due.set)
+
+            timer = runtime.clock.call_later(interval, ring)
+            try:
+                await due.wait()
+            finally:
+                timer.cancel()
+            await self.send_message({"type": "ping", "payload": {"heartbeat": True}})
+
+    async def shutdown(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._heartbeat
+        await super().shutdown()
+
+
+def sse_transport(heartbeat: float) -> type[SSETransport]:
+    """GraphQL over SSE as strawberry speaks it (distinct connections), with a comment line
+    every ``heartbeat`` seconds on an idle stream."""
+
+    class LiveEvents(SSETransport):
+        def __init__(self) -> None:
+            super().__init__(heartbeat_interval=heartbeat)
+
+    return LiveEvents

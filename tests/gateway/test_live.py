@@ -1,0 +1,197 @@
+"""customerChanged over graphql-transport-ws and GraphQL over SSE, on real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.clock import ManualClock
+from gateway.config import Settings
+from gateway.live import LiveSettings
+from tests.gateway.test_security import new_key, owners, secured
+from tests.support.demo_estate import DemoEstate
+from tests.support.live import (
+    CUSTOMER_CHANGED,
+    LiveGateway,
+    live_gateway,
+    receive,
+    sse_events,
+    subscribe,
+    ws_session,
+)
+
+SECRET = "a-shared-secret-of-the-crm"
+
+
+def live_settings(demo: DemoEstate, folder: Path, per_principal: int = 3) -> Settings:
+    settings = secured(demo, folder)
+    crm = settings.sources["crm"]
+    crm = dataclasses.replace(crm, config=crm.config.model_copy(update={"webhook_secret": SECRET}))
+    live = LiveSettings(per_principal=per_principal, heartbeat=30.0)
+    return dataclasses.replace(
+        settings,
+        sources={**settings.sources, "crm": crm},
+        server=settings.server.model_copy(update={"live": live}),
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def served(demo_estate: DemoEstate, tmp_path: Path, clock: ManualClock) -> Iterator[LiveGateway]:
+    with live_gateway(live_settings(demo_estate, tmp_path), clock) as gateway:
+        yield gateway
+
+
+def dealer_customers(demo: DemoEstate) -> tuple[str, str, str]:
+    """A dealer, one of its customers' CRM keys and a CRM key of another dealer's customer."""
+    by_dealer = owners(demo)
+    mine, theirs = sorted(by_dealer)[:2]
+    return mine, by_dealer[mine][0]["crm"][0], by_dealer[theirs][0]["crm"][0]
+
+
+async def test_a_webhook_reaches_a_ws_subscriber_which_rereads_only_that_source(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "1", "crm:C-000001")
+        now = await receive(socket)
+        hooked = await served.hook("crm", SECRET, "person", "C-000001")
+        changed = await receive(socket, within=1.0)  # within a second of the webhook
+    assert hooked.status_code == 200
+    assert now["type"] == changed["type"] == "next"
+    assert changed["payload"]["data"] == now["payload"]["data"]
+    sources = changed["payload"]["extensions"]["sources"]
+    assert sources["crm"]["calls"] >= 1
+    assert {name: s["calls"] for name, s in sources.items() if name != "crm"} == {
+        name: 0 for name in sources if name != "crm"
+    }
+
+
+async def test_a_webhook_reaches_an_sse_subscriber(served: LiveGateway, tmp_path: Path) -> None:
+    key = await new_key(tmp_path, "agent")
+    body = {"query": CUSTOMER_CHANGED, "variables": {"id": "crm:C-000001"}}
+    headers = {"X-API-Key": key, "Accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=served.url) as client,
+        client.stream("POST", "/graphql", json=body, headers=headers) as response,
+    ):
+        events = sse_events(response)
+        first = await asyncio.wait_for(anext(events), 5)
+        await served.hook("crm", SECRET, "person", "C-000001")
+        second = await asyncio.wait_for(anext(events), 1.0)
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert first[0] == second[0] == "next"
+    assert json.loads(second[1])["data"]["customerChanged"]["id"] == "crm:C-000001"
+
+
+async def test_a_dealer_hears_nothing_of_another_dealers_customer(
+    served: LiveGateway, demo_estate: DemoEstate, tmp_path: Path
+) -> None:
+    dealer, own, other = dealer_customers(demo_estate)
+    key = await new_key(tmp_path, "dealer", dealer)
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "theirs", f"crm:{other}")
+        hidden = await receive(socket)
+        await subscribe(socket, "none", "crm:C-999999")
+        missing = await receive(socket)
+        await served.hook("crm", SECRET, "person", other)
+        await subscribe(socket, "mine", f"crm:{own}")
+        mine = await receive(socket)
+    assert hidden == {"id": "theirs", "type": "complete"}
+    assert missing == {"id": "none", "type": "complete"}  # exactly like "not found"
+    assert mine["id"] == "mine" and mine["type"] == "next"  # nothing came in between
+    assert mine["payload"]["data"]["customerChanged"]["phone"].startswith("*")  # masked
+
+
+async def test_too_many_subscriptions_get_a_clear_error(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    async with (
+        ws_session(served, {"X-API-Key": key}) as one,
+        ws_session(served, {"X-API-Key": key}) as two,
+    ):
+        for op in ("a", "b"):
+            await subscribe(one, op, "crm:C-000001")
+            assert (await receive(one))["type"] == "next"
+        await subscribe(two, "c", "crm:C-000002")
+        assert (await receive(two))["type"] == "next"
+        await subscribe(two, "d", "crm:C-000002")
+        refused = await receive(two)
+    assert refused["type"] == "error"
+    [error] = refused["payload"]
+    assert error["extensions"] == {"code": "TOO_MANY_SUBSCRIPTIONS", "limit": 3}
+    assert "at most 3" in error["message"]
+
+
+async def test_credentials_are_checked_at_connection_init(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    for payload in ({}, {"X-API-Key": "c360_deadbeef0000_not-a-real-secret"}):
+        async with connect(served.ws_url(), subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await receive(socket)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_limits_apply_to_subscriptions(served: LiveGateway, tmp_path: Path) -> None:
+    key = await new_key(tmp_path, "dealer", "D-1")
+    aliases = " ".join(f"a{i}: id" for i in range(20))
+    query = f"subscription($id: ID!) {{ customerChanged(id: $id) {{ {aliases} }} }}"
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "wide", "crm:C-000001", query)
+        refused = await receive(socket)
+    assert refused["type"] == "error"
+    assert "alias" in refused["payload"][0]["message"].lower()
+
+
+async def test_the_heartbeat_runs_on_the_gateways_clock(
+    served: LiveGateway, clock: ManualClock, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await served.on_server(_advance(clock, 30.0))
+        beat = await receive(socket, within=5)
+    assert beat == {"type": "ping", "payload": {"heartbeat": True}}
+
+
+async def _advance(clock: ManualClock, seconds: float) -> None:
+    clock.advance(seconds)
+
+
+async def _tasks() -> int:
+    return len(asyncio.all_tasks())
+
+
+async def test_a_thousand_subscribe_and_disconnect_cycles_leave_no_task(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    async with ws_session(served, {"X-API-Key": key}) as socket:  # warm the cache
+        await subscribe(socket, "warm", "crm:C-000001")
+        await receive(socket)
+    await served.on_server(served.runtime.subscribers.idle())
+    before = await served.on_server(_tasks())
+    for _ in range(1000):
+        async with ws_session(served, {"X-API-Key": key}) as socket:
+            await subscribe(socket, "1", "crm:C-000001")
+            assert (await receive(socket))["type"] == "next"
+    await served.on_server(served.runtime.subscribers.idle(), within=10)
+    after = await served.on_server(_tasks())
+    assert len(served.runtime.subscribers) == 0 and not served.runtime.events.feeds
+    assert after <= before
