@@ -92,7 +92,7 @@ class Authentication:
         self,
         app: ASGIApp,
         settings: SecuritySettings,
-        keys: KeyStore | None,
+        keys: KeyCache | None,
         tokens: TokenVerifier | None,
         limiter: RateLimiter,
         ide: bool = True,
