@@ -34,8 +34,8 @@ from gateway.forms_settings import FormsSettings, load_variants
 from gateway.http_caching import HttpCacheSettings
 from gateway.linkage.checks import identity_problems, load_match_model
 from gateway.linkage.model import MatchModel
-from gateway.persisted import PersistedQuerySettings
 from gateway.live import LiveSettings
+from gateway.persisted import PersistedQuerySettings
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from gateway.slow_clients import BODY_TIMEOUT, HEADER_TIMEOUT
