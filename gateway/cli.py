@@ -16,6 +16,7 @@ from gateway.config import ConfigError, Settings, load_settings
 __all__ = ["main"]
 
 DEFAULT_CONFIG = "c360.yaml"
+SHUTDOWN_GRACE = 30  # seconds a stopping server lets requests in flight finish
 EVAL_DATA = ".c360-eval"  # eval-identity's own estate: never the demo's folder
 
 
@@ -227,7 +228,7 @@ def _serve(
     workers: int = 1,
     json_logs: bool = True,
 ) -> int:
-    """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to 30 s)."""
+    """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to SHUTDOWN_GRACE)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
@@ -247,7 +248,7 @@ def _serve(
         "port": settings.server.port if port is None else port,
         "log_level": log_level,
         "log_config": log_config(log_level, json_logs),
-        "timeout_graceful_shutdown": 30,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE,
         "header_timeout": settings.server.header_timeout,
     }
     if workers > 1:
