@@ -115,15 +115,16 @@ class Cors:
         if scope["method"] == "OPTIONS" and requested is not None:
             await self._answer_preflight(scope, send, origin if allowed else None, requested)
             return
-        if not allowed:
-            await self.app(scope, receive, send)
-            return
-        assert origin is not None
-        headers = [
-            (b"access-control-allow-origin", origin.encode("latin-1")),
-            *self._always,
-            *([(b"access-control-expose-headers", self._exposed)] if self._exposed else []),
-        ]
+        if allowed:
+            assert origin is not None
+            headers = [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                *self._always,
+                *([(b"access-control-expose-headers", self._exposed)] if self._exposed else []),
+            ]
+        else:
+            # the answer depends on the origin: a shared cache must not hand it to another
+            headers = [(b"vary", b"Origin")]
 
         async def with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -117,3 +117,18 @@ async def test_a_stream_passes_as_it_comes(content_type: bytes) -> None:
     assert seen_by_client == [2, 3, 4]  # each event out before the next was made
     assert all(m.get("body", b"x" * 5000) in (b"x" * 5000, b"") for m in sent)
     assert not [h for h in sent[0]["headers"] if h[0] == b"content-encoding"]
+
+
+async def test_websockets_pass_untouched() -> None:
+    seen: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
+
+    scope = {"type": "websocket", "path": "/graphql", "headers": [(b"accept-encoding", b"gzip")]}
+    await Compression(app, CompressionSettings())(scope, _never, _never)
+    assert seen == [scope]
+
+
+async def _never(*_: object) -> Message:
+    raise AssertionError("the layer itself must neither receive nor send")

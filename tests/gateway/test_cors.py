@@ -4,11 +4,13 @@ authentication and GraphQL, a disallowed origin gets no CORS header, and off by 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from gateway.config import ConfigError
-from gateway.cors import origin_pattern
+from gateway.cors import Cors, CorsSettings, origin_pattern
 from tests.support.gateway import gateway, settings_from
 
 MEMBERS = """\
@@ -84,6 +86,7 @@ async def test_a_disallowed_origin_gets_no_cors_header(tmp_path: Path) -> None:
     assert preflight.status_code == 403
     for response in (simple, preflight):
         assert not [h for h in response.headers if h.startswith("access-control-")]
+    assert simple.headers["vary"] == "Origin"  # what an allowed origin gets differs
 
 
 async def test_a_preflight_is_answered_before_authentication(tmp_path: Path) -> None:
@@ -146,3 +149,19 @@ def test_a_bad_origin_is_a_config_error_with_its_line(tmp_path: Path) -> None:
     assert problem.line == 7  # the line of `origins:`
     assert problem.path.startswith("server.cors.origins")
     assert "'localhost:*' is not an origin" in problem.message
+
+
+async def test_websockets_pass_untouched() -> None:
+    seen: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
+
+    settings = CorsSettings(origins=("https://app.example.com",))
+    scope = {"type": "websocket", "path": "/graphql", "headers": [(b"origin", b"https://x.test")]}
+    await Cors(app, settings)(scope, _never, _never)
+    assert seen == [scope]
+
+
+async def _never(*_: object) -> Any:
+    raise AssertionError("the layer itself must neither receive nor send")

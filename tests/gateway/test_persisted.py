@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.app import create_app
 from gateway.clock import ManualClock
 from gateway.config import CacheSettings, Settings
 from gateway.persisted import (
@@ -19,8 +24,12 @@ from gateway.persisted import (
     digest_of,
 )
 from tests.gateway.test_security import new_key
+from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway, settings_from
 from tests.support.redis import RedisServer
+from tests.support.servers import serve
+
+APOLLO = Path(__file__).with_name("apollo")
 
 CRM = """\
 sources:
@@ -164,3 +173,40 @@ async def test_hashes_are_refused_plainly_when_persisted_queries_are_off(tmp_pat
         with_text = await client.post("/graphql", json=persisted(QUERY, query=QUERY))
     assert code(by_hash) == "PERSISTED_QUERY_NOT_SUPPORTED"
     assert with_text.json()["data"]["customer"]["id"] == "crm:C1"
+
+
+def asked_by(app: ASGIApp, seen: list[tuple[str, bool]]) -> ASGIApp:
+    """``app``, noting of each /graphql request its method and whether it carried the text."""
+
+    async def noting(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            text = scope["method"] == "POST" or b"query=" in scope["query_string"]
+            seen.append((scope["method"], text))
+        await app(scope, receive, send)
+
+    return noting
+
+
+def test_apollo_clients_persisted_query_link(demo_estate: DemoEstate) -> None:
+    node = shutil.which("node")
+    if node is None or not (APOLLO / "node_modules" / "@apollo" / "client").is_dir():
+        pytest.fail(
+            f"this test needs node and @apollo/client in {APOLLO / 'node_modules'}: "
+            "run scripts/install",
+            pytrace=False,
+        )
+    contact = json.loads((demo_estate.folder / "crm.json").read_text("utf-8"))["contacts"][0]
+    seen: list[tuple[str, bool]] = []
+    with serve(asked_by(create_app(demo_estate.settings), seen)) as url:
+        done = subprocess.run(
+            [node, str(APOLLO / "persisted.mjs"), f"{url}/graphql", contact["id"]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a["customer"]["id"] for a in answers] == [f"crm:{contact['id']}"] * 2
+    # by hash over GET (not found), with its text over POST (registered), then by hash again
+    assert seen == [("GET", False), ("POST", True), ("GET", False)]
