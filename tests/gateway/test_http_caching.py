@@ -10,6 +10,8 @@ import pytest
 
 from gateway.clock import ManualClock
 from gateway.http_caching import HttpCacheSettings, cache_control
+from tests.gateway.test_security import new_key, owners, secured
+from tests.support.demo_estate import DemoEstate
 from tests.support.gateway import gateway, settings_from
 
 CRM = """\
@@ -107,3 +109,22 @@ def test_cache_control_rules(
         **facts,
     }
     assert cache_control(settings, **given) == expected  # type: ignore[arg-type]
+
+
+async def test_a_dealers_answers_are_no_store_and_an_agents_private(
+    demo_estate: DemoEstate, tmp_path: Path
+) -> None:
+    dealer_id, people = sorted(owners(demo_estate).items())[0]
+    dealer_key = people[0]["dealer"][0]
+    query = f'{{ customer(sourceKey: {{source: "dealer", key: "{dealer_key}"}}) {{ id }} }}'
+    async with gateway(secured(demo_estate, tmp_path)) as client:
+        as_dealer = {"X-API-Key": await new_key(tmp_path, "dealer", dealer_id)}
+        as_agent = {"X-API-Key": await new_key(tmp_path, "agent")}
+        dealer = await client.get("/graphql", params={"query": query}, headers=as_dealer)
+        agent = await client.get("/graphql", params={"query": query}, headers=as_agent)
+    assert dealer.json()["data"]["customer"]["id"]
+    assert agent.json()["data"]["customer"]["id"]
+    assert dealer.headers["cache-control"] == "no-store"  # a row-scoped role
+    assert "etag" not in dealer.headers
+    assert agent.headers["cache-control"].startswith("private, ")
+    assert "X-Api-Key" in agent.headers["vary"]  # a browser keeps one answer per credential
