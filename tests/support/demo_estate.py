@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from demo.estate import generate
@@ -23,6 +23,7 @@ class DemoEstate:
     instruments: dict[str, Instruments]
     customers: int
     seed: int
+    environ: dict[str, str] = field(default_factory=dict)  # what the demo config reads
 
     def reset_counts(self) -> None:
         for instruments in self.instruments.values():
@@ -50,6 +51,5 @@ def running_estate(folder: Path, customers: int, seed: int) -> Iterator[DemoEsta
             "CAMPAIGNS_URL": urls["campaigns"],
             "DEALER_API_KEY": DEFAULT_DEALER_KEY,
         }
-        yield DemoEstate(
-            folder, load_settings(DEMO_CONFIG, environ=environ), instruments, customers, seed
-        )
+        settings = load_settings(DEMO_CONFIG, environ=environ)
+        yield DemoEstate(folder, settings, instruments, customers, seed, environ)
