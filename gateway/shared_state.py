@@ -92,12 +92,6 @@ def _audit(settings: Settings) -> Place:
     return Place("a file of each machine", shared=False, machine=True)
 
 
-def _persisted(settings: Settings) -> Place:
-    if not settings.server.persisted_queries.enabled:
-        return UNUSED
-    return Place("Redis (the cache's)", shared=True) if settings.cache.redis else MEMORY
-
-
 def _events(settings: Settings) -> Place:
     return Place("Redis pub/sub (the cache's)", shared=True) if settings.cache.redis else MEMORY
 
@@ -140,13 +134,6 @@ STATE: tuple[State, ...] = (
         "security.audit.path",
         _audit,
         "the audit trail is split into one file per machine",
-    ),
-    State(
-        "persisted queries",
-        "cache.backend",
-        _persisted,
-        "a query registered by its hash on one gateway is unknown to the others, so a client"
-        " is asked for its text again by each",
     ),
     State(
         "live-update event bus",

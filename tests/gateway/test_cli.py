@@ -94,8 +94,8 @@ def test_check_warns_of_state_a_fleet_would_keep_apart(tmp_path: Path) -> None:
         "c360.yaml:13: server.replicas: warning: 3 gateways, cache",
         "c360.yaml:13: server.replicas: warning: 3 gateways, rate limits",
         "c360.yaml:13: server.replicas: warning: 3 gateways, API keys",
-        "c360.yaml:13: server.replicas: warning: 3 gateways, persisted queries",
         "c360.yaml:13: server.replicas: warning: 3 gateways, live-update event bus",
+        "c360.yaml:13: server.replicas: warning: 3 gateways, automatic persisted queries",
     ]
     assert (clean.returncode, clean.stderr) == (0, "")
 

@@ -43,7 +43,6 @@ def test_a_fleet_in_memory_is_told_every_piece_it_keeps_apart(tmp_path: Path) ->
         ("webhook replay guard", "cache.backend"),
         ("API keys", "security.api_keys.store"),
         ("audit log", "security.audit.path"),
-        ("persisted queries", "cache.backend"),
         ("live-update event bus", "cache.backend"),
         ("automatic persisted queries", "cache.backend"),
     ]
