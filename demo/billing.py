@@ -36,6 +36,12 @@ CREATE VIEW order_lines_by_account AS
   SELECT l.*, o.account_no FROM order_lines l JOIN orders o ON o.order_id = l.order_id;
 CREATE INDEX invoices_account ON invoices (account_no);
 CREATE INDEX payments_invoice ON payments (invoice_no);
+CREATE TABLE account_changes (change_no INTEGER PRIMARY KEY AUTOINCREMENT, account_no INTEGER,
+  changed_at TEXT, email TEXT, phone TEXT);
+CREATE TRIGGER accounts_changed AFTER UPDATE ON accounts BEGIN
+  INSERT INTO account_changes (account_no, changed_at, email, phone)
+  VALUES (new.account_no, new.updated_at, new.email, new.phone);
+END;
 """
 
 STATUSES = ("delivered", "delivered", "delivered", "shipped", "processing", "cancelled", "returned")

@@ -39,6 +39,7 @@ from gateway.persisted import PersistedQuerySettings
 from gateway.rules import CustomAttribute, IdentitySettings, SurvivorshipSettings
 from gateway.security.settings import SecuritySettings
 from gateway.slow_clients import BODY_TIMEOUT, HEADER_TIMEOUT
+from gateway.writeback.settings import WritebackSettings
 from model.catalogue import CATALOGUE
 
 __all__ = [
@@ -124,6 +125,7 @@ class _Document(BaseModel):
     cache: CacheSettings = CacheSettings()
     security: SecuritySettings = SecuritySettings()
     forms: FormsSettings = FormsSettings()
+    writeback: WritebackSettings = WritebackSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,16 @@ class Settings:
     name_variants: NameVariants = field(default_factory=NameVariants.built_in)
     attributes: Mapping[str, CustomAttribute] = field(default_factory=dict)
     match_model: MatchModel | None = None  # identity.matching's model, trained or default
+    writeback: WritebackSettings = field(default_factory=WritebackSettings)
+
+    @property
+    def writable(self) -> bool:
+        """Whether any source takes writes (the outbox is opened only then)."""
+        return any(
+            getattr(entity, "write", None) is not None
+            for source in self.sources.values()
+            for entity in source.config.entities.values()
+        )
 
     @property
     def base_dir(self) -> Path:
@@ -229,6 +241,7 @@ def parse_settings(
         name_variants=variants,
         attributes=document.attributes,
         match_model=match_model,
+        writeback=document.writeback,
     )
 
 

@@ -3,11 +3,13 @@ from every system that holds them."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from gateway.customer_fields import attribute
 from gateway.identity import Identity
+from gateway.provenance import Infos, Provenance, from_choice
 from gateway.security.scope import in_scope
 from gateway.survivorship import Candidate, Choice, pick
 from model.records import Record
@@ -47,6 +49,18 @@ class CustomerView:
                 likeness=attribute(name).likeness,
             )
         return self._choices[name]
+
+    def provenance(self, name: str, infos: Infos) -> Provenance | None:
+        """Where the settled value of attribute ``name`` came from; a value c360 wrote into
+        the winning record names the write as its rule (``written by c360 at ...``)."""
+        choice = self.choice(name)
+        if choice is None:
+            return None
+        field = attribute(name).source_field
+        found = from_choice(choice, field, infos)
+        writeback = self.context.runtime.writeback
+        rule = writeback.provenance_rule(choice.record, field) if writeback else None
+        return dataclasses.replace(found, rule=rule) if rule else found
 
     def _candidates(self, name: str) -> Iterable[Candidate]:
         extract, normalize = attribute(name).extract, self.context.resolver.normalize

@@ -11,7 +11,9 @@ in step with them is derived from the declarations:
 - provenance: the source field an attribute names, and which attributes are identifiers whose
   differently written values are listed (:mod:`gateway.provenance`);
 - audit and masks: the GraphQL types that hold personal data (:data:`PERSONAL_TYPES`);
-- the GraphQL fields of ``Customer`` themselves (:mod:`schema.customer` builds them).
+- the GraphQL fields of ``Customer`` themselves (:mod:`schema.customer` builds them);
+- write-back: the person fields a new value of an attribute is written as (``writes``), so
+  a mutation finds the linked records that hold them (:mod:`gateway.writeback`).
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ __all__ = [
     "PERSONAL_TYPES",
     "READS",
     "RELATED",
+    "WRITABLE",
     "AddressValue",
     "Attribute",
     "Related",
     "attribute",
     "camel",
+    "field_of",
     "identifier",
     "plain",
 ]
@@ -51,6 +55,10 @@ Normalize = Callable[[str, Any], "str | None"]
 Extract = Callable[[Record, Normalize], "tuple[Any, Hashable] | None"]
 """An attribute read off one person record: (the value shown, a form two records agree on when
 equal), or None where the record holds none."""
+
+Writes = Callable[[Any], "Mapping[str, Any]"]
+"""A new value of an attribute as the canonical person fields it is written to:
+``{"phone": "+12176702732"}``; a field mapped to None is cleared."""
 
 
 def camel(name: str) -> str:
@@ -68,8 +76,10 @@ class Attribute:
     case of name>`` shows the value as ``scalar``, or built by the schema type ``type_name``
     (``PersonName.of(value, choice)``). ``rule`` is its survivorship rule where the config names
     none (None: the config's ``default``). ``identifier``: normalised by the identity rules, so
-    values only written differently are listed beside the winner. ``personal``: its type holds
-    personal data (the customer's own fields always do).
+    values only written differently are listed beside the winner (and a new value is refused
+    unless they accept it). ``personal``: its type holds personal data (the customer's own
+    fields always do). ``writes``: how a new value is written back, as person fields (None:
+    not changed through c360).
 
     A custom attribute is one more entry of :data:`ATTRIBUTES`; the partner dealer a customer
     belongs to, the value most of their records hold winning::
@@ -93,6 +103,7 @@ class Attribute:
     personal: bool = True
     identifier: bool = False
     likeness: Likeness = EXACT
+    writes: Writes | None = None
 
     def __post_init__(self) -> None:
         person = CATALOGUE["person"]
@@ -203,6 +214,16 @@ def plain(name: str) -> Extract:
     return extract
 
 
+def field_of(name: str) -> Writes:
+    """A value written to one person field as it is."""
+    return lambda value: {name: value}
+
+
+def _address_fields(value: Any) -> Mapping[str, Any]:
+    parts = (value.line1, value.line2, value.city, value.postcode, value.region, value.country)
+    return dict(zip(ADDRESS_FIELDS, parts, strict=True))
+
+
 def _name(record: Record, normalize: Normalize) -> tuple[Any, Hashable] | None:
     name = name_of(record.data)
     if name is None:
@@ -242,6 +263,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         ("email",),
         identifier("email"),
         identifier=True,
+        writes=field_of("email"),
     ),
     Attribute(
         "phone",
@@ -249,9 +271,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         ("phone",),
         identifier("phone"),
         identifier=True,
+        writes=field_of("phone"),
     ),
     Attribute(
-        "address", None, ADDRESS_FIELDS, _address, type_name="Address", likeness=ADDRESS_LIKENESS
+        "address",
+        None,
+        ADDRESS_FIELDS,
+        _address,
+        type_name="Address",
+        likeness=ADDRESS_LIKENESS,
+        writes=_address_fields,
     ),
     Attribute("birth_date", None, ("birth_date",), _birth_date, scalar=date),
 )
@@ -317,6 +346,9 @@ NESTED: Mapping[str, str] = MappingProxyType(
 """GraphQL field of a related item -> the child entity it reads."""
 
 IDENTIFIER_FIELDS = frozenset(a.source_field for a in ATTRIBUTES if a.identifier)
+
+WRITABLE: tuple[Attribute, ...] = tuple(a for a in ATTRIBUTES if a.writes is not None)
+"""The attributes a mutation may change, each written to the linked records holding it."""
 
 # Types holding personal data besides the attributes' and related fields': every value of an
 # identifier (emails, phones), raw source records, provenance with its rival values, and the

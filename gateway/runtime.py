@@ -55,6 +55,7 @@ from gateway.security.settings import RolePolicy
 from gateway.security.tokens import TokenVerifier
 from gateway.singleflight import SingleFlight
 from gateway.sources import SourceSet
+from gateway.writeback import Courier, Outbox, WriteBack
 from model.records import Record
 
 __all__ = ["Runtime", "batch_settings"]
@@ -119,6 +120,8 @@ class Runtime:
         self._instrumented: dict[str, Instrumented] = {}
         self._shared = SharedCache(None, self.flights, self.background, self.clock)
         self._views: dict[str, tuple[SourceSet, Relations]] = {}
+        self.writeback: WriteBack | None = None  # when a source takes writes; opened by start()
+        self.courier: Courier | None = None
         # what changed, for live subscriptions (gateway.events); opened by start()
         self.events = EventBus(self.clock)
         self.subscribers = Subscribers(settings.server.live.per_principal)
@@ -154,13 +157,31 @@ class Runtime:
             self.audit.start()
         if self.keys is not None:
             self.keys.start()
+        if settings.writable:
+            self._start_writeback()
+
+    def _start_writeback(self) -> None:
+        """The outbox, and the courier that keeps trying the systems that were down."""
+        settings = self.settings.writeback
+        outbox = Outbox.open(settings.outbox, self.settings.base_dir)
+        self.writeback = WriteBack(
+            settings, outbox, self.sources, self.clock, self.cache, self.events
+        )
+        self.courier = Courier(self.writeback.delivery, every=settings.backoff)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # built outside a loop (a command that only reads): nothing is sent
+        self.courier.start()
 
     async def aclose(self) -> None:
         """Close everything :meth:`start` opened, each even when another fails."""
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        outbox = self.writeback.outbox if self.writeback is not None else None
         parts = (
+            self.courier,
             self.events,
             self.audit,
             self.keys,
@@ -168,6 +189,7 @@ class Runtime:
             self.limiter,
             self.cache,
             self.persisted_queries,
+            outbox,
             self._sources,
         )
         for part in parts:

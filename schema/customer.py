@@ -12,7 +12,7 @@ import schema.commerce  # noqa: F401 (its @named types)
 from connectors.errors import SourceError
 from gateway.customer import CustomerView
 from gateway.customer_fields import ATTRIBUTES, RELATED, Attribute, Related
-from gateway.provenance import Provenance, derived, from_choice, from_record
+from gateway.provenance import Provenance, derived, from_record
 from model.records import Record
 from schema.arguments import max_age_seconds
 from schema.contact import ContactPoint, CustomerIdentifier
@@ -45,11 +45,8 @@ class Customer:
         """Where one of the customer's own leaves came from (``extensions.provenance``)."""
         if name == "id":
             return from_record(self.view.identity.anchor, "key", infos)
-        declared = _ATTRIBUTES.get(name)
-        choice = self.view.choice(name) if declared else None
-        if declared is None or choice is None:
-            return derived(self.view.people())
-        return from_choice(choice, declared.source_field, infos)
+        found = self.view.provenance(name, infos) if name in _ATTRIBUTES else None
+        return found if found is not None else derived(self.view.people())
 
     @strawberry.field(
         description="`<source>:<key>` of the customer's anchor record; any linked "
@@ -69,13 +66,9 @@ class Customer:
                 f"no attribute {field[:60]!r} ({', '.join(sorted(_SHOWN))})",
                 extensions={"code": "BAD_USER_INPUT"},
             )
-        choice = self.view.choice(declared.name)
-        if choice is None:
-            return None
         context = info.context
-        return FieldProvenance.of(
-            from_choice(choice, declared.source_field, context.recording.info), context.clock.now()
-        )
+        found = self.view.provenance(declared.name, context.recording.info)
+        return FieldProvenance.of(found, context.clock.now()) if found is not None else None
 
     @strawberry.field(description="Every distinct email, with the records that hold it.")
     def emails(self) -> list[ContactPoint]:

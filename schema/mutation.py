@@ -1,6 +1,10 @@
-"""Administrative mutations: dropping cached answers when a system's data changed."""
+"""Mutations: changing a customer's contact details and consents in every system that holds
+them (:mod:`schema.writes`), and, administrative, dropping cached answers when a system's data
+changed. Each needs an explicit allow in the caller's role (``Mutation.updateContact``)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -8,6 +12,16 @@ from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.events import CustomerChanged
+from schema.marketing import ConsentChannel
+from schema.writes import (
+    CONSENT_ENTITY,
+    AddressInput,
+    WriteOutcome,
+    cancel,
+    consent_fields,
+    run,
+)
+from schema.writes import idempotency_key as idempotency_key_of
 
 __all__ = ["Invalidation", "Mutation"]
 
@@ -22,6 +36,59 @@ class Invalidation:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Change a customer's contact details once: each linked record holding "
+        "them is written in its own system, and each system's outcome returned. Values are "
+        "checked before any system is touched; the same idempotencyKey never writes twice."
+    )
+    async def update_contact(
+        self,
+        info: Info[GatewayContext, None],
+        customer_id: strawberry.ID,
+        email: str | None = None,
+        phone: str | None = None,
+        address: AddressInput | None = None,
+        idempotency_key: str | None = None,
+    ) -> WriteOutcome:
+        given = {"email": email, "phone": phone, "address": address.value() if address else None}
+        values = {name: value for name, value in given.items() if value is not None}
+        key = idempotency_key_of(info, idempotency_key)
+        return await run(info, lambda w: w.change(info.context, str(customer_id), values, key))
+
+    @strawberry.mutation(
+        description="Record a customer's answer about marketing on one channel, in every "
+        "system holding their consents."
+    )
+    async def set_consent(
+        self,
+        info: Info[GatewayContext, None],
+        customer_id: strawberry.ID,
+        channel: ConsentChannel,
+        granted: bool,
+        purpose: str,
+        idempotency_key: str | None = None,
+    ) -> WriteOutcome:
+        if not 1 <= len(purpose) <= 200:
+            raise GraphQLError(
+                "purpose needs 1 to 200 characters", extensions={"code": "BAD_USER_INPUT"}
+            )
+        on = datetime.fromtimestamp(info.context.clock.now(), UTC).date().isoformat()
+        fields = consent_fields(channel, granted, on)
+        key = idempotency_key_of(info, idempotency_key)
+        return await run(
+            info,
+            lambda w: w.consent(
+                info.context, str(customer_id), CONSENT_ENTITY, fields, key, purpose
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Give up on a write still queued (a system that will not come back); "
+        "true when one was cancelled."
+    )
+    async def cancel_write(self, info: Info[GatewayContext, None], id: strawberry.ID) -> bool:
+        return await cancel(info, str(id))
+
     @strawberry.mutation(
         description="Drop the cached answers for records of one source: the records read by "
         "key, and every look-up that returned them. The next read asks the source."

@@ -7,6 +7,9 @@ For each collection ``things`` keyed by ``thingId``::
     GET /things?email=ann@x.com            {"items": [...]}  (one per declared look-up)
     GET /things?q=ann                      {"items": [...]}  (prefix search, where declared)
     GET /parents/{key}/things              {"items": [...]}  (one per declared parent)
+    PATCH /things/{key}                    a change, where the collection has a ``version``:
+                                           412 when ``If-Match`` is not the record's version,
+                                           422 with the system's message for a bad value
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from demo.services.edits import applied, next_stamp, problem
 from demo.services.instruments import Instruments
 from demo.services.normalize import NORMALIZERS
 
@@ -34,8 +38,12 @@ class Collection:
     lookups: dict[str, tuple[str, str]] = field(default_factory=dict)  # param -> (field, how)
     parents: dict[str, str] = field(default_factory=dict)  # parent collection -> field
     search: tuple[str, ...] = ()  # fields a ``?q=`` prefix search reads
+    version: str | None = None  # the field holding the update time; writable when set
 
     def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
         terms: list[tuple[str, int]] = []
         for number, record in enumerate(self.records):
             for name in self.search:
@@ -105,7 +113,13 @@ def rest_service(
             routes.append(Route(path, _children(collection, parent, instruments)))
     # single records last: "/owners/{key:path}" would swallow "/owners/{key}/vehicles"
     for collection in collections:
-        routes.append(Route(f"/{collection.name}/{{key:path}}", _single(collection, instruments)))
+        routes.append(
+            Route(
+                f"/{collection.name}/{{key:path}}",
+                _single(collection, instruments),
+                methods=["GET", "PATCH"],
+            )
+        )
     routes.append(Route("/", lambda request: JSONResponse({"status": "up"})))
     app = Starlette(routes=routes)
     app.add_middleware(_Auth, api_key=api_key)
@@ -156,11 +170,53 @@ def _listing(collection: Collection, instruments: Instruments) -> Any:
 
 def _single(collection: Collection, instruments: Instruments) -> Any:
     async def endpoint(request: Request) -> Response:
-        instruments.count(f"/{collection.name}/{{key}}", _described(request))
+        route = f"/{collection.name}/{{key}}"
+        instruments.count(route, _described(request))
         record = collection.by_key.get(request.path_params["key"])
-        return JSONResponse(record) if record else JSONResponse({"error": "not found"}, 404)
+        if record is None:
+            return JSONResponse({"error": "not found"}, 404)
+        if request.method == "PATCH":
+            return await _patch(collection, record, request, instruments, route)
+        return JSONResponse(record)
 
     return endpoint
+
+
+async def _patch(
+    collection: Collection, record: Row, request: Request, instruments: Instruments, route: str
+) -> Response:
+    if collection.version is None:
+        return JSONResponse({"error": "read-only"}, 405)
+    if instruments.write_fails():
+        return JSONResponse({"error": "injected failure"}, 503)
+    try:
+        changes = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    if not isinstance(changes, dict) or collection.key in changes:
+        return JSONResponse({"error": "the body must be a JSON object of fields"}, 400)
+    expected = request.headers.get("if-match")
+    if expected is not None and expected != record.get(collection.version):
+        return JSONResponse({"error": "the record changed since you read it"}, 412)
+    for name, value in _flat(changes):
+        refused = problem(name, value)
+        if refused:
+            return JSONResponse({"error": refused}, 422)
+    applied(record, changes)
+    record[collection.version] = next_stamp(record.get(collection.version))
+    collection.reindex()
+    instruments.written(route)
+    return JSONResponse(record)
+
+
+def _flat(document: Row, prefix: str = "") -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for name, value in document.items():
+        if isinstance(value, dict):
+            found += _flat(value, f"{prefix}{name}.")
+        else:
+            found.append((f"{prefix}{name}", value))
+    return found
 
 
 def _children(collection: Collection, parent: str, instruments: Instruments) -> Any:

@@ -6,6 +6,11 @@ namespace ``urn:c360-demo:service-desk``::
     GetContacts(ContactId*)              -> GetContactsResponse/Contacts/Contact*
     FindContactsByEmail(Email*)          -> FindContactsByEmailResponse/Contacts/Contact*
     FindCasesByContactId(ContactId*)     -> ... one Find operation per declared look-up
+    UpdateContact(ContactId, fields..., ExpectedModified?)
+                                         -> UpdateContactResponse/Contact, where the collection
+                                            has a ``version``; fault Client.Conflict when the
+                                            expected version is not the record's, Client when
+                                            a value is refused
 
 ``GET /soap?wsdl`` describes them. Requests are parsed with defusedxml; anything it cannot
 answer is a SOAP fault (HTTP 500).
@@ -25,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from demo.services.edits import applied, next_stamp, problem
 from demo.services.instruments import Instruments
 from demo.services.normalize import NORMALIZERS
 
@@ -40,8 +46,12 @@ class SoapCollection:
     key: str
     records: list[Row]
     lookups: dict[str, str] = field(default_factory=dict)  # element -> how it is matched
+    version: str | None = None  # the element holding the update time; writable when set
 
     def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
         self.indexes: dict[str, dict[str, list[Row]]] = {}
         for element, how in {self.key: "exact", **self.lookups}.items():
             index: dict[str, list[Row]] = {}
@@ -86,8 +96,43 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _document(element: Element) -> Row:
+    """Child elements as a nested document (``<Name><First>`` -> ``{"Name": {"First": ..}}``)."""
+    found: Row = {}
+    for child in element:
+        name = _local(child.tag)
+        found[name] = _document(child) if len(child) else (child.text or "")
+    return found
+
+
+def _update(collection: SoapCollection, call: Element, instruments: Instruments) -> Response:
+    if instruments.write_fails():
+        return fault("Server", "injected failure")
+    changes = _document(call)
+    key = str(changes.pop(collection.key, ""))
+    expected = changes.pop(f"Expected{collection.version}", None)
+    record = next(iter(collection.indexes[collection.key].get(key, [])), None)
+    if record is None:
+        return fault("Client", f"no {collection.name} {key!r}")
+    assert collection.version is not None
+    if expected is not None and expected != record.get(collection.version):
+        return fault("Client.Conflict", "the record changed since you read it")
+    for name, value in changes.items():
+        refused = problem(name, value)
+        if refused:
+            return fault("Client", refused)
+    applied(record, changes)
+    record[collection.version] = next_stamp(record.get(collection.version))
+    collection.reindex()
+    instruments.written(f"Update{collection.name}")
+    name = collection.name
+    answer = f"<tns:Update{name}Response>{_element(name, record)}</tns:Update{name}Response>"
+    return Response(_envelope(answer), media_type="text/xml; charset=utf-8")
+
+
 def soap_service(collections: list[SoapCollection], instruments: Instruments) -> Starlette:
     operations: dict[str, tuple[SoapCollection, str, str]] = {}
+    updates = {f"Update{c.name}": c for c in collections if c.version is not None}
     for collection in collections:
         for op, (param, how) in collection.operations().items():
             operations[op] = (collection, param, how)
@@ -109,6 +154,9 @@ def soap_service(collections: list[SoapCollection], instruments: Instruments) ->
         if call is None:
             return fault("Client", "no operation in the SOAP body")
         name = _local(call.tag)
+        if name in updates:
+            instruments.count(name, name)
+            return _update(updates[name], call, instruments)
         if name not in operations:
             return fault("Client", f"unknown operation {name!r}")
         collection, param, how = operations[name]

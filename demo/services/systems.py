@@ -28,14 +28,18 @@ def crm(data: Path, instruments: Instruments) -> Starlette:
             "postcode": ("address.postalCode", "exact"),
         },
         search=("firstName", "lastName", "emailAddress", "phoneNumber"),
+        version="lastModified",
     )
     return rest_service([contacts], instruments)
 
 
 def service_desk(data: Path, instruments: Instruments) -> Starlette:
     document = json.loads((data / "service_desk.json").read_text("utf-8"))
+    versions = {"Contact": "Modified"}  # the desk lets agents edit contacts, not cases
     collections = [
-        SoapCollection(name, spec["plural"], spec["key"], spec["records"], spec["lookups"])
+        SoapCollection(
+            name, spec["plural"], spec["key"], spec["records"], spec["lookups"], versions.get(name)
+        )
         for name, spec in document.items()
     ]
     return soap_service(collections, instruments)
@@ -55,6 +59,7 @@ def dealer(data: Path, instruments: Instruments, api_key: str = DEFAULT_DEALER_K
                 "postcode": ("postcode", "exact"),
             },
             parents={"dealers": "dealerId"},
+            version="updatedAt",
         ),
         Collection(
             "vehicles",
