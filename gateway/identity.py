@@ -342,7 +342,9 @@ class IdentityResolver:
             return
         linked = state.records()
         candidates = self.matcher.candidates(found, linked)
-        chosen, notes = self.matcher.decide(linked, candidates, state.prepared)
+        chosen, notes = self.matcher.decide(
+            linked, candidates, state.prepared, lambda record: self._conflicts(state, record)
+        )
         state.notes += notes
         for scored in chosen:
             waterfall = scored.waterfall
@@ -494,16 +496,23 @@ class IdentityResolver:
             rule = next(r for r in self.settings.fuzzy if r.name == rule_name)
             state.link(record, Match(f"fuzzy:{rule_name}", rule.block_by, score=score))
 
+    def _conflicts(self, state: _State, candidate: Record) -> bool:
+        """Whether the candidate holds another value of an identifier marked ``conflicts``
+        than the customer's: a namesake down the street has a phone of their own."""
+        for kind, value in self.identifiers_of(candidate):
+            held = state.held(kind)
+            if self.settings.identifiers[kind].conflicts and held and value not in held:
+                return True
+        return False
+
     def _score(self, state: _State, rule: FuzzyRule, candidate: Record) -> float | None:
         total = sum(rule.weights.values())
         score = 0.0
         name_score = state.best_name_score(candidate)
         if name_score < self.settings.name_threshold:
             return None  # an address shared by a household is no reason to link another person
-        for kind, value in self.identifiers_of(candidate):
-            held = state.held(kind)
-            if self.settings.identifiers[kind].conflicts and held and value not in held:
-                return None  # a namesake down the street has a phone of their own
+        if self._conflicts(state, candidate):
+            return None
         for field_name, weight in rule.weights.items():
             if field_name == "name":
                 score += weight * name_score

@@ -125,29 +125,49 @@ class Matcher:
         linked: Sequence[Record],
         candidates: Sequence[Candidate],
         cache: dict[RecordId, tuple[Prepared | None, ...]],
+        vetoed: Callable[[Record], bool] | None = None,
     ) -> tuple[list[Scored], list[str]]:
-        """The candidates to link, and notes on the rivals left unlinked."""
+        """The candidates to link, and notes on the rivals left unlinked; ``vetoed`` says
+        which may not be linked whatever their score (an identifier's value in conflict)."""
         known = {(r.source, r.key) for r in linked}
         references: dict[tuple[Prepared | None, ...], RecordId] = {}
         for record in linked:
             references.setdefault(self.prepared(record, cache), (record.source, record.key))
         passing: dict[str, dict[RecordId, Scored]] = {}
+        household: set[RecordId] = set()
+        elsewhere: dict[RecordId, Record] = {}  # records found that are someone else's
         for candidate in candidates:
             record = candidate.record
             rid = (record.source, record.key)
             if rid in known or rid in passing.get(record.source, {}):
                 continue
+            if vetoed is not None and vetoed(record):
+                elsewhere[rid] = record
+                continue
             mine = self.prepared(record, cache)
             best: tuple[float, tuple[Prepared | None, ...], RecordId] | None = None
+            likeness = float("-inf")
             for values, via in references.items():
-                weight = self.model.weight(values, mine)
+                weight, personal = self.model.weigh(values, mine)
+                likeness = max(likeness, weight)
+                if weight >= self.threshold and personal <= 0:
+                    household.add(rid)  # like the customer only in what a household shares
+                    continue
                 if best is None or weight > best[0]:
                     best = (weight, values, via)
+            if likeness < 0:
+                elsewhere[rid] = record  # more likely someone else than the customer
             if best is not None and best[0] >= self.threshold:
+                household.discard(rid)
                 waterfall = self.model.score(best[1], mine)
                 passing.setdefault(record.source, {})[rid] = Scored(candidate, waterfall, best[2])
         links: list[Scored] = []
         notes: list[str] = []
+        if household:
+            notes.append(
+                f"matching: {len(household)} records agree with the customer only on what a"
+                " household shares (family name, address, phone); not linked"
+            )
         for source, found in passing.items():
             chosen = self._settle(list(found.values()), cache)
             if chosen is None:
@@ -157,7 +177,34 @@ class Matcher:
                 )
             else:
                 links += chosen
-        return links, notes
+        kept = [s for s in links if not self._claimed(s, elsewhere, cache)]
+        if len(kept) < len(links):
+            notes.append(
+                f"matching: {len(links) - len(kept)} records resemble someone else the"
+                " look-ups found as well as the customer; not linked"
+            )
+        return kept, notes
+
+    def _claimed(
+        self,
+        scored: Scored,
+        others: Mapping[RecordId, Record],
+        cache: dict[RecordId, tuple[Prepared | None, ...]],
+    ) -> bool:
+        """Whether someone else the look-ups found (a namesake at the same postcode, scored
+        against the customer as more likely another person) is as good an owner of this
+        candidate as the customer: the customer must lead by ``margin`` bits."""
+        mine = self.prepared(scored.candidate.record, cache)
+        bar = scored.waterfall.weight - self.settings.margin
+        for record in others.values():
+            weight, personal = self.model.weigh(self.prepared(record, cache), mine)
+            if weight >= self.threshold and personal > 0 and weight > bar:
+                return True
+        return False
+
+    def _one_person(self, a: tuple[Prepared | None, ...], b: tuple[Prepared | None, ...]) -> bool:
+        weight, personal = self.model.weigh(a, b)
+        return weight >= self.threshold and personal > 0
 
     def _settle(
         self, scored: list[Scored], cache: dict[RecordId, tuple[Prepared | None, ...]]
@@ -170,9 +217,7 @@ class Matcher:
             mine = self.prepared(item.candidate.record, cache)
             for group in groups:
                 if any(
-                    self.model.weight(self.prepared(other.candidate.record, cache), mine)
-                    >= self.threshold
-                    for other in group
+                    self._one_person(self.prepared(o.candidate.record, cache), mine) for o in group
                 ):
                     group.append(item)
                     break

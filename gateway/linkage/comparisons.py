@@ -33,6 +33,7 @@ from forms import NameVariants
 from gateway.names import name_of, normalize_name
 
 __all__ = [
+    "HOUSEHOLD",
     "KINDS",
     "NORMALISERS",
     "NULL",
@@ -205,6 +206,20 @@ NORMALISERS: Mapping[str, Callable[[str], str]] = {
     "email": _email_value,
     "phone": _phone_value,
 }
+# The person fields the members of one household share: agreement on them is evidence of
+# the household, not of the person (a comparison's ``household`` says so for other fields).
+HOUSEHOLD: frozenset[str] = frozenset(
+    {
+        "family_name",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+        "region",
+        "country",
+    }
+)
 _KIND_NORMALISER = {"name": "name", "text": "text", "code": "code", "date": "date", "exact": "code"}
 _NAME_PARTS = {"given_name": "family_name", "family_name": "given_name"}
 
@@ -231,6 +246,7 @@ class Comparison:
     levels: tuple[str, ...]
     normaliser: str
     term_frequency: bool = False
+    household: bool = False  # a value the members of one household share (see HOUSEHOLD)
 
     @classmethod
     def of(
@@ -241,13 +257,16 @@ class Comparison:
         levels: Sequence[str] | None = None,
         normaliser: str | None = None,
         term_frequency: bool = False,
+        household: bool | None = None,
     ) -> Comparison:
         chosen = tuple(levels or KINDS[kind])
         for label in chosen:
             level_test(label)
         if chosen[-1] != ELSE:
             chosen = (*chosen, ELSE)
-        return cls(name, field, kind, chosen, normaliser or _KIND_NORMALISER[kind], term_frequency)
+        shared = field in HOUSEHOLD if household is None else household
+        normal = normaliser or _KIND_NORMALISER[kind]
+        return cls(name, field, kind, chosen, normal, term_frequency, shared)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -51,6 +51,9 @@ class Estimate:
     prior: float
     iterations: int
     converged: bool
+    # per comparison, the expected number of matching pairs whose level was not null: how
+    # much evidence its m rests on (0: none, its m is only the start)
+    evidence: list[float]
 
 
 def estimate_m(
@@ -61,25 +64,38 @@ def estimate_m(
     max_iterations: int = 50,
     tolerance: float = 1e-5,
     fixed: Sequence[bool] | None = None,
+    household: Sequence[bool] | None = None,
 ) -> Estimate:
     """``m`` and the prior that best explain ``levels`` with ``u`` held fixed.
 
     ``fixed`` marks comparisons whose ``m`` stays as given (those a blocking rule required
-    to agree, whose agreement among candidate pairs says nothing about matches)."""
+    to agree: every pair agrees on them, which says nothing, so they count for nothing
+    here). ``household`` marks the comparisons of values a household shares: a pair with no
+    evidence for from the others is two people of one household, never a match, as at
+    query time (:class:`gateway.matching.Matcher`)."""
     m = [np.asarray(x, dtype=np.float64) for x in m_start]
     log_ratio = [np.log(mi) - np.log(ui) for mi, ui in zip(m, u, strict=True)]
     prior = prior_start
     counts = [len(x) for x in u]
     held = list(fixed) if fixed is not None else [False] * len(counts)
+    shared = list(household) if household is not None else [False] * len(counts)
     iteration = 0
+    p: Floats = np.full(len(levels), prior)
     for iteration in range(1, max_iterations + 1):
         # E: each pair's log odds of being one person
         odds = np.full(len(levels), np.log(prior / (1 - prior)))
+        personal = np.zeros(len(levels))
         for column, ratio in enumerate(log_ratio):
+            if held[column]:
+                continue  # every pair agrees on it here: no evidence, as Splink deactivates it
             met = levels[:, column]
             contribution = np.where(met > 0, ratio[np.maximum(met - 1, 0)], 0.0)
             odds += contribution
+            if not shared[column]:
+                personal += contribution
         p = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        if household is not None and any(shared):
+            p = np.where(personal > 0, p, 0.0)
         # M: m as each level's share among the pairs, weighted by p
         new_m = level_shares(levels, counts, p)
         new_m = [old if keep else new for old, new, keep in zip(m, new_m, held, strict=True)]
@@ -91,5 +107,11 @@ def estimate_m(
         m, prior = new_m, new_prior
         log_ratio = [np.log(mi) - np.log(ui) for mi, ui in zip(m, u, strict=True)]
         if moved < tolerance:
-            return Estimate(m, prior, iteration, True)
-    return Estimate(m, prior, iteration, False)
+            return Estimate(m, prior, iteration, True, _evidence(levels, p, held))
+    return Estimate(m, prior, iteration, False, _evidence(levels, p, held))
+
+
+def _evidence(levels: Levels, p: Floats, held: Sequence[bool]) -> list[float]:
+    return [
+        0.0 if keep else float(p[levels[:, column] > 0].sum()) for column, keep in enumerate(held)
+    ]

@@ -93,6 +93,7 @@ class Part:
     level: str
     weight: float
     term_frequency: float = 0.0  # the part of ``weight`` due to the value's frequency
+    household: bool = False  # a comparison of a value one household shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,11 @@ class Waterfall:
     @property
     def probability(self) -> float:
         return probability_of(self.weight)
+
+    @property
+    def personal(self) -> float:
+        """The weight of the comparisons a household does not share: evidence of the person."""
+        return sum(part.weight for part in self.parts if not part.household)
 
     def describe(self) -> str:
         """One line per step, as an auditor reads it."""
@@ -155,20 +161,38 @@ class MatchModel:
 
     def weight(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> float:
         """The match weight alone: what :meth:`score` adds up, without laying it out."""
+        return self.weigh(a, b)[0]
+
+    def weigh(
+        self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]
+    ) -> tuple[float, float]:
+        """(match weight, the part of it from comparisons a household does not share): the
+        second is the evidence that the pair is one person rather than one household."""
         total = self._prior_weight
+        personal = 0.0
         for c, x, y in zip(self.comparisons, a, b, strict=True):
             if x is not None and y is not None:
-                total += c.weight(
-                    c.comparison.level(x, y, self._tests[c.comparison.name]), x.value
-                )[0]
-        return total
+                comparison = c.comparison
+                part = c.weight(comparison.level(x, y, self._tests[comparison.name]), x.value)[0]
+                total += part
+                if not comparison.household:
+                    personal += part
+        return total, personal
 
     def score(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> Waterfall:
         parts = []
         for c, x, y in zip(self.comparisons, a, b, strict=True):
             level = c.comparison.level(x, y, self._tests[c.comparison.name])
             weight, adjustment = c.weight(level, x.value if x is not None else None)
-            parts.append(Part(c.comparison.name, c.comparison.labels[level], weight, adjustment))
+            parts.append(
+                Part(
+                    c.comparison.name,
+                    c.comparison.labels[level],
+                    weight,
+                    adjustment,
+                    c.comparison.household,
+                )
+            )
         return Waterfall(weight_of(self.prior), tuple(parts), self.version)
 
     def level_names(self) -> dict[str, tuple[str, ...]]:

@@ -34,14 +34,17 @@ class _Strict(BaseModel):
 
 class ComparisonRule(_Strict):
     """One comparison: the person field it reads (its own name by default), its kind (which
-    sets its levels and normal form), optionally its own levels, and whether exact agreement
-    on a common value weighs less (``term_frequency``)."""
+    sets its levels and normal form), optionally its own levels, whether exact agreement
+    on a common value weighs less (``term_frequency``), and whether a household shares the
+    field (``household``: its agreement is no evidence of the person; by default true of
+    family name, phone, address, postcode, city, region and country)."""
 
     field: Identifier | None = None
     kind: ComparisonKind = "text"
     levels: list[str] | None = None
     normalize: Literal["name", "text", "code", "date", "email", "phone"] | None = None
     term_frequency: bool = False
+    household: bool | None = None  # shared by a household; by default, for HOUSEHOLD fields
 
     @field_validator("levels")
     @classmethod
@@ -58,6 +61,7 @@ class ComparisonRule(_Strict):
             self.levels,
             self.normalize,
             self.term_frequency,
+            self.household,
         )
 
 

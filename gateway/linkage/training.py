@@ -3,11 +3,13 @@
 1. A bounded sample of each source's person records, read through its connector.
 2. Candidate pairs: each sampled record's blocking look-ups, asked of the sources as they are
    at query time (one batched call per source and look-up), each found record a pair.
-3. ``u`` from random pairs of the sample; ``m`` by EM over each blocking rule's candidate
-   pairs in turn, holding fixed the comparisons of the fields that rule required to agree
-   (their agreement there says nothing), each comparison's ``m`` the mean of the rules that
-   estimated it; the prior by EM over all candidate pairs with every ``m`` held; term
-   frequencies of the comparisons that ask for them.
+3. ``u`` from random pairs of every record read (sampled, or found by a look-up); ``m`` by
+   EM over each blocking rule's candidate pairs in turn, holding fixed the comparisons of
+   the fields that rule required to agree (their agreement there says nothing), each
+   comparison's ``m`` the rules' estimates weighted by the matching pairs that had values
+   for it (the default where none had); the prior, the chance that two random records are
+   one person, from each rule's share of matches with the blocking's own evidence taken out
+   (:mod:`gateway.linkage.prior`); term frequencies of the comparisons that ask for them.
 
 A source that fails, or a sample with no record, is reported and no model is made.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from connectors.base import Connector, Record
 from connectors.errors import SourceError, UnsupportedLookup
@@ -28,6 +31,7 @@ from gateway.linkage.comparisons import Prepared
 from gateway.linkage.defaults import DEFAULT_PRIOR, default_model
 from gateway.linkage.em import Floats, estimate_m, level_shares
 from gateway.linkage.model import ComparisonModel, LevelParameters, MatchModel
+from gateway.linkage.prior import random_prior
 from gateway.linkage.settings import BlockingRule, MatchingSettings
 from gateway.matching import BLOCKING_FIELDS, key_of
 
@@ -38,6 +42,7 @@ Pair = tuple[tuple[str, str], tuple[str, str]]
 MAX_PAIRS = 300_000
 RANDOM_PAIRS = 200_000
 MAX_FREQUENT = 1000  # term frequencies kept per comparison: the most common values
+MIN_EVIDENCE = 1.0  # expected matching pairs an m estimate needs to replace the default
 
 
 @dataclass
@@ -97,20 +102,22 @@ async def train(
     comparisons = matching.built()
     start = default_model(comparisons)
     rng = random.Random(seed)
-    prepared = {(r.source, r.key): start.prepare(r.data) for r in records}
     by_rule, found = await _candidate_pairs(matching, sources, records, report)
     if report.problems:
         return report
-    for record in found:
-        prepared.setdefault((record.source, record.key), start.prepare(record.data))
-    sample = list(prepared.values())[: len(records)]
-    draws = min(RANDOM_PAIRS, len(sample) * (len(sample) - 1) // 2)
-    randoms = [(rng.choice(sample), rng.choice(sample)) for _ in range(draws)]
-    counts = [len(c.levels) for c in comparisons]
-    u = level_shares(np.array([start.levels(a, b) for a, b in randoms]), counts)
+    # every record read, sampled or found by a look-up: a source that cannot list its
+    # records is known by what the look-ups found of it
+    pool = {(r.source, r.key): r for r in [*records, *found]}
+    prepared = {rid: start.prepare(record.data) for rid, record in pool.items()}
+    ids = list(pool)
+    draws = min(RANDOM_PAIRS, len(ids) * (len(ids) - 1) // 2)
+    randoms = [(rng.choice(ids), rng.choice(ids)) for _ in range(draws)]
+    u_start = [np.array([p.u for p in c.levels]) for c in start.comparisons]
+    u = _u_shares(np.array([start.levels(prepared[a], prepared[b]) for a, b in randoms]), u_start)
     m_start = [np.array([p.m for p in c.levels]) for c in start.comparisons]
     prior_start = min(0.5, DEFAULT_PRIOR * 5)
-    estimated: list[list[Floats]] = [[] for _ in comparisons]
+    estimated: list[list[tuple[Floats, float]]] = [[] for _ in comparisons]
+    sessions: list[tuple[BlockingRule, float, float]] = []
     every: set[Pair] = set()
     for rule, pairs in by_rule:
         chosen = sorted(pairs)
@@ -121,19 +128,29 @@ async def train(
             continue
         levels = np.array([start.levels(prepared[a], prepared[b]) for a, b in chosen])
         blocked = [_blocked_by(rule, c.field) for c in comparisons]
-        session = estimate_m(levels, u, m_start, prior_start, fixed=blocked)
+        session = estimate_m(
+            levels,
+            u,
+            m_start,
+            prior_start,
+            fixed=blocked,
+            household=[c.household for c in comparisons],
+        )
         report.iterations = max(report.iterations, session.iterations)
+        report.converged = session.converged and (report.converged or len(sessions) == 0)
+        sessions.append((rule, session.prior, session.prior * len(chosen)))
         for i, held in enumerate(blocked):
             if not held:
-                estimated[i].append(session.m[i])
+                estimated[i].append((session.m[i], session.evidence[i]))
     if not every:
         report.problems.append("the blocking rules found no candidate pair: nothing to train on")
         return report
-    m = [np.mean(found, axis=0) if found else m_start[i] for i, found in enumerate(estimated)]
-    levels = np.array([start.levels(prepared[a], prepared[b]) for a, b in sorted(every)])
-    overall = estimate_m(levels, u, m, prior_start, fixed=[True] * len(m))
-    report.candidate_pairs, report.random_pairs = len(levels), len(randoms)
-    report.converged = overall.converged
+    m = [_combined(found, m_start[i]) for i, found in enumerate(estimated)]
+    prior = random_prior(
+        sessions, comparisons, m, [(pool[a].data, pool[b].data) for a, b in randoms]
+    )
+    report.candidate_pairs, report.random_pairs = len(every), len(randoms)
+    sample = list(prepared.values())
     models = []
     for i, comparison in enumerate(comparisons):
         params = tuple(LevelParameters(float(p), float(x)) for p, x in zip(m[i], u[i], strict=True))
@@ -144,12 +161,32 @@ async def train(
     trained = {
         "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "records": len(records),
-        "candidate_pairs": len(levels),
+        "candidate_pairs": len(every),
         "random_pairs": len(randoms),
         "em_iterations": report.iterations,
     }
-    report.model = MatchModel(tuple(models), overall.prior, version, trained)
+    report.model = MatchModel(tuple(models), prior, version, trained)
     return report
+
+
+def _u_shares(levels: npt.NDArray[np.int_], u_start: Sequence[Floats]) -> list[Floats]:
+    """Each level's share among the random pairs; the default ``u`` of a comparison that no
+    random pair had values on both sides for (a field only one system holds)."""
+    shares = level_shares(levels, [len(u) for u in u_start])
+    return [
+        share if (levels[:, column] > 0).any() else u_start[column]
+        for column, share in enumerate(shares)
+    ]
+
+
+def _combined(estimates: Sequence[tuple[Floats, float]], start: Floats) -> Floats:
+    """The rules' estimates of one comparison's ``m``, each weighted by the matching pairs it
+    saw values for; the default where no rule saw any (a rule whose pairs all lack the value
+    says nothing of it)."""
+    evidence = sum(weight for _, weight in estimates)
+    if evidence < MIN_EVIDENCE:
+        return start
+    return sum((m * weight for m, weight in estimates), np.zeros_like(start)) / evidence
 
 
 def _blocked_by(rule: BlockingRule, field: str) -> bool:
