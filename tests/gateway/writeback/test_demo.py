@@ -320,3 +320,19 @@ async def test_every_write_has_an_audit_line_with_values_masked(estate: Estate) 
         (s["source"], s["record"], s["status"].lower()) for s in written
     }
     assert all(w["after"]["email"] == "***@example.org" for w in entry["writes"])
+
+
+async def test_a_consent_held_only_in_an_export_is_reported_not_writable(estate: Estate) -> None:
+    async with gateway(estate, ManualClock()) as (client, runtime):
+        agent = await key_for(runtime, "agent")
+        keys = await linked(estate, client, agent, "crm", "loyalty")
+        answer = await ask(
+            client,
+            agent,
+            """mutation ($id: ID!) { setConsent(customerId: $id, channel: SMS, granted: false,
+               purpose: "marketing") { systems { source record status code } } }""",
+            id=f"crm:{keys['crm']}",
+        )
+    [loyalty] = answer["data"]["setConsent"]["systems"]
+    assert (loyalty["source"], loyalty["record"]) == ("loyalty", keys["loyalty"])
+    assert (loyalty["status"], loyalty["code"]) == ("NOT_WRITABLE", "NOT_WRITABLE")
