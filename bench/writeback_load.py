@@ -62,7 +62,10 @@ async def load(
                         key = f"bench|{customer}|{phone}|{len(keys)}"
                         keys.append(key)
                         kinds["write"] += 1
-                    body = {"query": WRITE, "variables": {"id": customer, "phone": phone, "key": key}}
+                    body = {
+                        "query": WRITE,
+                        "variables": {"id": customer, "phone": phone, "key": key},
+                    }
                 else:
                     kinds["read"] += 1
                     body = {"query": READ, "variables": {"id": customer}}
