@@ -92,6 +92,14 @@ def _audit(settings: Settings) -> Place:
     return Place("a file of each machine", shared=False, machine=True)
 
 
+def _outbox(settings: Settings) -> Place:
+    if not settings.writable:
+        return UNUSED
+    if settings.writeback.outbox.startswith("sqlite"):
+        return Place("a SQLite file", shared=False, machine=True)
+    return Place("the database of the outbox URL", shared=True)
+
+
 def _events(settings: Settings) -> Place:
     return Place("Redis pub/sub (the cache's)", shared=True) if settings.cache.redis else MEMORY
 
@@ -122,6 +130,13 @@ STATE: tuple[State, ...] = (
         "security.api_keys.store",
         _keys,
         "a key created or revoked on one machine is unknown to, or still accepted by, the others",
+    ),
+    State(
+        "write-back outbox",
+        "writeback.outbox",
+        _outbox,
+        "a write queued by a gateway that stops is sent by no other, and the same change"
+        " retried through another gateway is not recognised by its idempotency key",
     ),
     State(
         "audit log",

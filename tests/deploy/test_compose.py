@@ -20,12 +20,12 @@ def test_three_gateways_share_one_config_redis_and_postgresql() -> None:
     services = compose()["services"]
     gateways = [services[f"gateway-{n}"] for n in (1, 2, 3)]
     assert gateways[0] == gateways[1] == gateways[2]
-    (mount,) = [v for v in gateways[0]["volumes"] if v.endswith(":/etc/c360/c360.yaml:ro")]
-    assert (DEPLOY / mount.split(":")[0]).resolve() == FLEET_CONFIG
+    (mount,) = [v for v in gateways[0]["volumes"] if v.endswith(":/etc/c360:ro")]
+    assert (DEPLOY / mount.split(":")[0]).resolve() == FLEET_CONFIG.parent
     environment = gateways[0]["environment"]
     assert required_variables(FLEET_CONFIG.read_text()) <= set(environment)
     assert environment["REDIS_URL"].startswith("redis://redis:")
-    assert "@postgres:5432/" in environment["KEYS_DATABASE_URL"]
+    assert "@postgres:5432/" in environment["DATABASE_URL"]
     assert {"redis", "postgres", "crm", "service-desk", "dealer", "campaigns"} <= set(services)
 
 

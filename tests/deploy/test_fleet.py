@@ -35,7 +35,7 @@ def fleet(
     environ = {
         **demo_estate.environ,
         "REDIS_URL": redis_server.url,
-        "KEYS_DATABASE_URL": postgres.url,
+        "DATABASE_URL": postgres.url,
         "JWT_SECRET": JWT_SECRET,
         "C360_REPLICAS": "3",
     }
@@ -49,7 +49,7 @@ def fleet(
 
 @pytest.fixture
 async def new_key(fleet: Fleet) -> AsyncIterator[KeyStore]:
-    store = KeyStore.open(fleet.environ["KEYS_DATABASE_URL"], fleet.folder)
+    store = KeyStore.open(fleet.environ["DATABASE_URL"], fleet.folder)
     try:
         yield store
     finally:

@@ -13,7 +13,7 @@ from gateway.cli import SHUTDOWN_GRACE
 from gateway.config import ServerSettings, parse_settings
 from tests.deploy.manifests import FLEET_CONFIG, KUBERNETES, ROOT, one, render, required_variables
 
-SECRETS = {"redis-url", "keys-database-url", "jwt-secret", "dealer-api-key"}
+SECRETS = {"redis-url", "database-url", "jwt-secret", "dealer-api-key"}
 
 
 @pytest.mark.parametrize("overlay", ["demo", "production"])
@@ -62,6 +62,7 @@ def test_every_variable_the_config_needs_reaches_the_gateway_pod() -> None:
     (container,) = pod["spec"]["containers"]
     config_map = next(d for d in documents if d["metadata"]["name"].startswith("c360-config"))
     text = config_map["data"]["c360.yaml"]
+    assert set(config_map["data"]) == {"c360.yaml", "identity-model.yaml"}
     given = {e["name"] for e in container["env"]}
     for source in container["envFrom"]:
         name = source["configMapRef"]["name"]
@@ -75,7 +76,7 @@ def test_the_fleet_config_serves_the_demo_estate_with_nothing_in_memory() -> Non
 
     environ = {
         "REDIS_URL": "redis://redis:6379/0",
-        "KEYS_DATABASE_URL": "postgresql+asyncpg://c360@postgres/c360",
+        "DATABASE_URL": "postgresql+asyncpg://c360@postgres/c360",
         "JWT_SECRET": "x" * 32,
         "C360_DEMO_DATA": "/data",
     }
@@ -85,3 +86,5 @@ def test_the_fleet_config_serves_the_demo_estate_with_nothing_in_memory() -> Non
     demo = yaml.safe_load((ROOT / "demo" / "c360.yaml").read_text())
     for block in ("sources", "identity", "survivorship"):
         assert fleet[block] == demo[block], f"{block} differs from demo/c360.yaml"
+    model = demo["identity"]["matching"]["model"]
+    assert (FLEET_CONFIG.parent / model).read_bytes() == (ROOT / "demo" / model).read_bytes()

@@ -68,3 +68,14 @@ def test_the_operations_page_names_every_piece_of_state_and_its_setting() -> Non
     section = page.split("## Shared state", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| ([^|]+?) \| `([^`]+)` \|", section, re.M)
     assert rows == [(state.name, state.setting) for state in STATE]
+
+
+def test_a_sqlite_outbox_is_shared_by_the_workers_of_one_machine_only() -> None:
+    from gateway.config import load_settings
+
+    demo = Path(__file__).resolve().parents[2] / "demo" / "c360.yaml"
+    settings = load_settings(demo, environ={})
+    assert settings.writable
+    assert "write-back outbox" in [w.state for w in fleet_warnings(settings, 3)]
+    workers = fleet_warnings(settings, 2, one_machine=True)
+    assert "write-back outbox" not in [w.state for w in workers]
