@@ -104,6 +104,12 @@ def _events(settings: Settings) -> Place:
     return Place("Redis pub/sub (the cache's)", shared=True) if settings.cache.redis else MEMORY
 
 
+def _persisted_queries(settings: Settings) -> Place:
+    if not settings.server.persisted_queries.enabled:
+        return UNUSED
+    return Place("Redis (the cache's)", shared=True) if settings.cache.redis else MEMORY
+
+
 STATE: tuple[State, ...] = (
     State(
         "cache",
@@ -149,6 +155,13 @@ STATE: tuple[State, ...] = (
         "cache.backend",
         _events,
         "a change learnt by one gateway never reaches subscriptions held by another",
+    ),
+    State(
+        "automatic persisted queries",
+        "cache.backend",
+        _persisted_queries,
+        "a query registered through one gateway is PERSISTED_QUERY_NOT_FOUND on the others,"
+        " so its clients send its text again to each",
     ),
 )
 

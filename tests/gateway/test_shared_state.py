@@ -44,6 +44,7 @@ def test_a_fleet_in_memory_is_told_every_piece_it_keeps_apart(tmp_path: Path) ->
         ("API keys", "security.api_keys.store"),
         ("audit log", "security.audit.path"),
         ("live-update event bus", "cache.backend"),
+        ("automatic persisted queries", "cache.backend"),
     ]
     workers = [w.state for w in fleet_warnings(settings, 3, one_machine=True)]
     assert "API keys" not in workers and "audit log" not in workers and "cache" in workers
