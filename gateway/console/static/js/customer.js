@@ -4,6 +4,7 @@
 
 import { failureOf, isStale, noteSources, resetBanner } from "./banner.js";
 import { byId, fill, focusHeading, h, showView } from "./dom.js";
+import { editContact } from "./edit.js";
 import { ask, deniedTypes, isDenied, servingSources } from "./gateway.js";
 import { goldenQuery, renderGolden, renderIdentities } from "./golden.js";
 import { PANELS } from "./panels.js";
@@ -182,6 +183,7 @@ export async function showCustomer(id, notFound) {
     identities: frame("identities", "Identities", () => reloadGolden(true)),
   };
   for (const panel of ALL) frames[panel.id] = frame(panel.id, panel.title, () => reload(panel, true));
+  frames.golden.section.append(editContact(() => id, () => reloadGolden(false)));
   const timeline = frames.timeline;
   timeline.section.insertBefore(TIMELINE.controls(() => reload(TIMELINE, false)), timeline.body);
   current = { id, frames };
