@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from gateway.clock import ManualClock
-from gateway.config import Settings
+from gateway.config import ServerSettings, Settings
+from gateway.events import CustomerChanged
 from gateway.live import LiveSettings
+from tests.docs.blocks import ROOT, fenced
 from tests.gateway.test_security import new_key, owners, secured
 from tests.support.demo_estate import DemoEstate
 from tests.support.live import (
@@ -195,3 +199,29 @@ async def test_a_thousand_subscribe_and_disconnect_cycles_leave_no_task(
     after = await served.on_server(_tasks())
     assert len(served.runtime.subscribers) == 0 and not served.runtime.events.feeds
     assert after <= before
+
+
+async def test_the_documented_subscription_and_publish_call_work(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    page = ROOT / "docs" / "front-end.md"
+    [query] = [q for q in fenced(page, "graphql") if "customerChanged" in q]
+    [publish] = [p for p in fenced(page, "python") if "events.publish" in p]
+    [live] = [y for y in fenced(page, "yaml") if "live:" in y]
+    key = await new_key(tmp_path, "agent")
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "1", "crm:C-000001", query)
+        now = await receive(socket)
+        await served.on_server(_run(publish, served.runtime))
+        changed = await receive(socket, within=1.0)
+    assert now["payload"]["data"] == changed["payload"]["data"]
+    assert changed["payload"]["data"]["customerChanged"]["orders"]["totalCount"] >= 0
+    server = ServerSettings.model_validate(yaml.safe_load(live)["server"])
+    assert server.live == LiveSettings(per_principal=8, heartbeat=15.0)
+
+
+async def _run(snippet: str, runtime: object) -> None:
+    code = "async def published(runtime):\n" + textwrap.indent(snippet, "    ")
+    scope: dict[str, object] = {"CustomerChanged": CustomerChanged}
+    exec(code, scope)  # the docs' own example
+    await scope["published"](runtime)  # type: ignore[operator]
