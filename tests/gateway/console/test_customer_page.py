@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from connectors.options import CachePolicy
 from demo.services.instruments import Instruments
 from demo.services.systems import crm as crm_app
 from gateway.app import create_app
+from gateway.hooks import signature
 from tests.gateway.console.conftest import Console
 from tests.gateway.test_resilience import with_source
 from tests.gateway.test_security import token
@@ -191,3 +194,21 @@ def test_an_older_copy_standing_in_for_a_stopped_system_is_marked_stale(
     assert "stale" not in fresh and badge.inner_text().startswith("crm stale")
     assert "stale" in (badge.get_attribute("class") or "")
     assert "(crm) did not answer: its values below are older copies, marked stale" in banner
+
+
+def test_the_open_customer_follows_a_change_reported_by_a_webhook(
+    demo_estate: DemoEstate, secured_console: Console, watched: Watched
+) -> None:
+    page, key = watched.page, "C-000001"
+    sign_in(page, secured_console.url, token())
+    go(page, f"#/customer/crm:{key}")
+    loaded(page)
+    body = json.dumps({"entity": "person", "keys": [key]}).encode()
+    headers = {"X-C360-Signature": signature("demo-crm-webhook-secret", body)}
+    hooked = httpx.post(
+        f"{secured_console.url}/hooks/invalidate/crm", content=body, headers=headers
+    )
+    assert hooked.status_code == 200
+    updated = page.get_by_text("Updated just now: a system reported a change.")
+    updated.wait_for(timeout=5_000)
+    assert page.locator("#customer-title").inner_text() != "Customer"

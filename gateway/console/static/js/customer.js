@@ -8,6 +8,7 @@ import { editContact } from "./edit.js";
 import { ask, deniedTypes, isDenied, servingSources } from "./gateway.js";
 import { goldenQuery, renderGolden, renderIdentities } from "./golden.js";
 import { PANELS } from "./panels.js";
+import { follow } from "./live.js";
 import { closeProvenance } from "./provenance.js";
 import { TIMELINE } from "./timeline.js";
 
@@ -170,6 +171,13 @@ async function reloadGolden(live) {
   if (live && !mine.frames.golden.state.textContent) fill(mine.frames.golden.state, "Read live just now.");
 }
 
+/** A system reported a change to the open customer: every panel is read again. */
+async function changed(mine) {
+  if (mine !== generation) return;
+  await Promise.all([reloadGolden(false), ...ALL.map((panel) => reload(panel, false))]);
+  if (mine === generation) fill(current.frames.golden.state, "Updated just now: a system reported a change.");
+}
+
 /** Shows customer ``id``; calls ``notFound`` when there is none this role may see. */
 export async function showCustomer(id, notFound) {
   const mine = ++generation;
@@ -208,6 +216,7 @@ export async function showCustomer(id, notFound) {
   showGolden(frames, golden);
   for (const panel of ALL) showPanel(panel, frames[panel.id], panels);
   byId("view-customer").setAttribute("aria-busy", "false");
+  follow(id, () => changed(mine));
   performance.mark("c360:customer:rendered");
   performance.measure("c360:customer", "c360:customer:start", "c360:customer:rendered");
 }

@@ -2,7 +2,7 @@
 // apply to it as to any client. The credential is held in this module's memory only: never in
 // localStorage, sessionStorage, cookies or the URL.
 
-const ENDPOINT = new URL("../graphql", document.baseURI).href;
+export const ENDPOINT = new URL("../graphql", document.baseURI).href;
 
 let credential = null; // {header, value, label}
 let open = false; // the gateway asks for no credential
@@ -29,6 +29,11 @@ export function useCredential(text) {
   credential = JWT.test(value)
     ? { header: "Authorization", value: `Bearer ${value}`, label: label(value) }
     : { header: "X-API-Key", value, label: `API key ${value.split("_")[1] ?? ""}`.trim() };
+}
+
+/** The credential's header, for calls made other than by ``graphql()`` (a live stream). */
+export function credentialHeaders() {
+  return credential ? { [credential.header]: credential.value } : {};
 }
 
 export function forget() {

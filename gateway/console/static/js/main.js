@@ -6,12 +6,14 @@ import { resetBanner } from "./banner.js";
 import { byId, fill, focusHeading, showView } from "./dom.js";
 import { forget, isOpen, probe, SignInNeeded, useCredential, who } from "./gateway.js";
 import { showCustomer } from "./customer.js";
+import { unfollow } from "./live.js";
 import { keyboard, renderResults, search, state } from "./search.js";
 
 const CUSTOMER = /^#\/customer\/(.+)$/;
 let signedIn = false;
 
 function signInView(notice = "") {
+  unfollow();
   signedIn = false;
   byId("search").hidden = true;
   byId("who").hidden = true;
@@ -46,6 +48,7 @@ function notFound(id, why) {
 }
 
 async function route() {
+  unfollow(); // the customer shown so far, if any, is no longer followed
   if (!signedIn) return;
   const match = CUSTOMER.exec(location.hash);
   if (match) {
@@ -100,6 +103,7 @@ async function runSearch(event) {
   const term = byId("q").value.trim();
   const action = async () => {
     fill(byId("results-status"), "Searching…");
+    unfollow();
     showView("view-search");
     if (location.hash && location.hash !== "#/") history.pushState(null, "", "#/");
     await search(term);
