@@ -126,7 +126,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         context (what the sources answered is not asked again)."""
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return None
-        body = parse_request_json(await request.body())
+        raw = await request.body()
+        body = parse_request_json(raw)
         query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
         if (
             not isinstance(query, str)
@@ -139,11 +140,20 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         plan = store.get(query, name)
         if plan is None:
             return None
+        runtime: Runtime = request.app.state.runtime
+        # whole answers are kept for callers without a principal, where no audit log runs
+        anonymous = request.scope.get("state", {}).get("principal") is None
+        keep = raw if anonymous and runtime.audit is None else None
+        answers = runtime.answers
+        kept = answers.get(raw) if answers is not None and keep is not None else None
+        if kept is not None:
+            answer = await store.served(plan, kept, runtime, (query, variables, name))
+            return Response(answer, media_type="application/json")
         sub_response = await self.get_sub_response(request)
         request.scope[_SUB_RESPONSE] = sub_response  # the general executor's, if it answers
         context = await self.get_context(request, sub_response)
         try:
-            answer = await store.answer(plan, context, (query, variables, name))
+            answer = await store.answer(plan, context, (query, variables, name), keep)
         except Unplanned:
             return await self.run(request, context=context)
         return Response(answer, media_type="application/json")

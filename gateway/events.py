@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self
 
@@ -137,6 +137,7 @@ class EventBus:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.queue_size = queue_size
         self.feeds: set[Feed] = set()
+        self.watchers: list[Callable[[CustomerChanged], None]] = []
         self.closed = False
 
     async def publish(self, event: CustomerChanged) -> None:
@@ -149,8 +150,15 @@ class EventBus:
         self.deliver(event)
 
     def deliver(self, event: CustomerChanged) -> None:
+        for watch in self.watchers:
+            watch(event)
         for feed in list(self.feeds):
             feed.put(event)
+
+    def watch(self, callback: Callable[[CustomerChanged], None]) -> None:
+        """Call ``callback`` with every event this process hears, as it hears it (before any
+        feed): for what must forget a record at once, such as the kept answers."""
+        self.watchers.append(callback)
 
     async def ready(self) -> None:
         """Wait until events published from now on reach this process's feeds."""

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     import strawberry
     from strawberry.types import ExecutionResult
 
+    from gateway.answers import KeptAnswer
     from gateway.context import GatewayContext
+    from gateway.runtime import Runtime
 
 __all__ = ["PlanObserver", "PlanStore", "Unplanned", "answer_body"]
 
@@ -42,6 +44,10 @@ class PlanObserver(Protocol):
 
     async def planned(
         self, store: PlanStore, request: RequestData, context: GatewayContext, body: bytes
+    ) -> None: ...
+
+    async def served(
+        self, store: PlanStore, request: RequestData, runtime: Runtime, body: bytes
     ) -> None: ...
 
     async def general(
@@ -87,18 +93,33 @@ class PlanStore:
         plan: Plan,
         context: GatewayContext,
         request: RequestData,
+        keep: bytes | None = None,
     ) -> bytes:
         """The answer's body, as the general executor writes it; counted in the request
-        metrics. Raises :class:`Unplanned` when the general executor must answer instead."""
+        metrics; kept under ``keep`` in the runtime's answer cache where it may be. Raises
+        :class:`Unplanned` when the general executor must answer instead."""
         started = time.perf_counter()
+        answers = context.runtime.answers if keep is not None and plan.keepable else None
+        generation = answers.generation if answers is not None else 0
         name = plan.operation_name(request[2])
         with span("c360.graphql", operation=name or "anonymous"):
             data = await plan.data(self.schema._schema, context, request[1])
         body = answer_body(data, context)
         count_request(name, "ok", started)
+        if answers is not None and keep is not None:
+            answers.keep(keep, context, generation, lambda served: answer_body(data, served))
         if self.observer is not None:
             await self.observer.planned(self, request, context, body)
         return body
+
+    async def served(
+        self, plan: Plan, kept: KeptAnswer, runtime: Runtime, request: RequestData
+    ) -> bytes:
+        """A kept answer, counted as a request answered."""
+        count_request(plan.operation_name(request[2]), "ok", time.perf_counter())
+        if self.observer is not None:
+            await self.observer.served(self, request, runtime, kept.body)
+        return kept.body
 
 
 def answer_body(data: dict[str, Any], context: GatewayContext) -> bytes:

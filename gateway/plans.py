@@ -94,6 +94,8 @@ class Plan:
         self.operation = operation
         self.fields = fields
         self._first_name = first_name
+        # an answer that a maxAge argument bounds is never kept whole (gateway.answers)
+        self.keepable = not _names_argument(operation, "maxAge")
 
     def operation_name(self, provided: str | None) -> str | None:
         """The request's operation name as strawberry reports it (metrics, spans)."""
@@ -185,6 +187,18 @@ def _directives(document: DocumentNode) -> bool:
             found = True
 
     visit(document, Directives())
+    return found
+
+
+def _names_argument(operation: OperationDefinitionNode, name: str) -> bool:
+    found = False
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: Any, *_: Any) -> None:
+            nonlocal found
+            found = found or node.name.value == name
+
+    visit(operation, Arguments())
     return found
 
 

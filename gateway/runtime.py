@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from gateway.answers import AnswerCache
 from gateway.batcher import Batcher
 from gateway.cache import RecordCache, open_store
 from gateway.cached import Cached, SharedCache
@@ -116,6 +117,7 @@ class Runtime:
         self.relations = Relations([])
         self.cache: RecordCache | None = None
         self.persisted_queries: PersistedQueries | None = None
+        self.answers: AnswerCache | None = None  # whole answers (gateway.answers)
         self.guards: dict[str, SourceGuard] = {}
         self._instrumented: dict[str, Instrumented] = {}
         self._shared = SharedCache(None, self.flights, self.background, self.clock)
@@ -143,6 +145,10 @@ class Runtime:
             self.cache = RecordCache(store)
         self._shared = SharedCache(self.cache, self.flights, self.background, self.clock)
         self.events = open_bus(settings.cache.backend, self.clock)
+        self.answers = None
+        if self.cache is not None and settings.cache.redis is None:
+            self.answers = AnswerCache(self.clock.now)
+            self.events.watch(self.answers.changed)
         self.persisted_queries = open_persisted_queries(
             settings.cache.backend, settings.server.persisted_queries, self.clock
         )

@@ -147,6 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     port = _free_port()
     server = ["uvicorn", "--app-dir", str(PEERBENCH), "backend:app", "--no-access-log"]
+    server += ["--log-level", "warning"]
     backend = subprocess.Popen(
         [sys.executable, "-m", *server, "--host", "127.0.0.1", "--port", str(port)]
     )

@@ -25,6 +25,7 @@ from gateway.batcher import Batcher
 from gateway.context import GatewayContext
 from gateway.planned import PlanStore, RequestData, Unplanned, answer_body
 from gateway.recorded import Recording
+from gateway.runtime import Runtime
 from model.records import Record
 
 _REPLAYING: contextvars.ContextVar[bool] = contextvars.ContextVar("replaying", default=False)
@@ -62,6 +63,7 @@ class PlanCheck:
 
     requests: int = 0
     compared: int = 0
+    served_compared: int = 0  # of which kept whole answers
     declined: Counter[str] = field(default_factory=Counter)  # why a plan did not answer
     documents: set[str] = field(default_factory=set)  # covered and compared
     mismatches: list[str] = field(default_factory=list)
@@ -112,6 +114,25 @@ class PlanCheck:
         finally:
             _REPLAYING.reset(token)
         self._compare(query, body, orjson.dumps(process_result(result)), context, replay, misses)
+
+    async def served(
+        self, store: PlanStore, request: RequestData, runtime: Runtime, body: bytes
+    ) -> None:
+        """A kept answer against the general executor over the record cache, asked now."""
+        if _REPLAYING.get():
+            return
+        self.requests += 1
+        query, variables, name = request
+        context = runtime.context()
+        token = _REPLAYING.set(True)
+        try:
+            result = await self._general_schema(store).execute(
+                query, dict(variables or {}), context, operation_name=name
+            )
+        finally:
+            _REPLAYING.reset(token)
+        self.served_compared += 1
+        self._compare(query, body, orjson.dumps(process_result(result)), context, context, [])
 
     def _general_schema(self, store: PlanStore) -> Any:
         from schema.build import build_schema

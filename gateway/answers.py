@@ -1,0 +1,99 @@
+"""Whole answers kept for identical requests: the same body (document, variables, operation
+name) from the same kind of caller gets the same answer without running anything, while the
+records it was built from are still fresh and unchanged.
+
+Only answers of compiled plans are kept (:mod:`gateway.planned`), and of those only answers
+with no error, no stale record and no ``maxAge`` argument, to callers without a principal (a
+gateway without security): a role's policy, masks or row scope never meet a kept answer. An
+answer lives as long as its least fresh record (:func:`gateway.freshness.remaining_freshness`:
+the same figure as an HTTP ``max-age``), and is dropped when any of its records changes (the
+invalidation webhooks and write-backs publish that on the event bus, :mod:`gateway.events`).
+A request that began before a change never keeps its answer (``generation``).
+
+What a kept answer says about its sources is what a run over a warm record cache says:
+``cache`` for every source whose records it holds, no calls. It is kept with the memory cache
+only: over Redis, a change learnt by another gateway would reach this one late.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.freshness import remaining_freshness
+from gateway.recorded import FetchInfo, Recording
+
+if TYPE_CHECKING:
+    from gateway.context import GatewayContext
+    from gateway.events import CustomerChanged
+
+__all__ = ["AnswerCache", "KeptAnswer"]
+
+RecordId = tuple[str, str, str]  # (source, entity, key)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptAnswer:
+    body: bytes  # the answer as a request served from it gets it
+    expires: float  # Unix time its first record goes stale
+    records: frozenset[RecordId]
+
+
+class AnswerCache:
+    """Answers by request body, at most ``max_entries``, the oldest dropped first."""
+
+    def __init__(self, now: Callable[[], float], max_entries: int = 10_000) -> None:
+        self.now = now
+        self.max_entries = max_entries
+        self.generation = 0  # moves on every change: answers begun before it are not kept
+        self._kept: OrderedDict[bytes, KeptAnswer] = OrderedDict()
+
+    def get(self, key: bytes) -> KeptAnswer | None:
+        found = self._kept.get(key)
+        if found is not None and found.expires <= self.now():
+            del self._kept[key]
+            return None
+        return found
+
+    def keep(
+        self,
+        key: bytes,
+        context: GatewayContext,
+        generation: int,
+        encode: Callable[[GatewayContext], bytes],
+    ) -> KeptAnswer | None:
+        """Keep the answer of the request whose context this is, if it may be kept;
+        ``encode`` writes it for a context (here: one whose records all came from cache)."""
+        recording = context.recording
+        if generation != self.generation or recording.failed or recording.stale_sources:
+            return None
+        now = self.now()
+        fresh = remaining_freshness(recording, context.sources, now)
+        if not fresh:
+            return None  # no record (nothing to say how long it holds), or one already stale
+        body = encode(dataclasses.replace(context, recording=_from_cache(recording)))
+        kept = KeptAnswer(body, now + fresh, frozenset(recording.info))
+        self._kept[key] = kept
+        if len(self._kept) > self.max_entries:
+            self._kept.popitem(last=False)
+        return kept
+
+    def changed(self, event: CustomerChanged) -> None:
+        """Records changed: drop every answer built from any of them."""
+        self.generation += 1
+        records = event.records()
+        for key in [k for k, v in self._kept.items() if not records.isdisjoint(v.records)]:
+            del self._kept[key]
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def _from_cache(recording: Recording) -> Recording:
+    """The recording of the same records all read from cache, nothing asked of a source."""
+    return Recording(
+        info={record: FetchInfo(info.fetched_at, "hit") for record, info in recording.info.items()}
+    )

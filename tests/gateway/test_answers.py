@@ -1,0 +1,117 @@
+"""Whole answers kept: an identical request is answered without running anything while its
+records are fresh and unchanged, and says its records came from cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from gateway.answers import AnswerCache
+from gateway.clock import ManualClock
+from gateway.events import CustomerChanged
+from gateway.planned import PlanStore
+from tests.support.gateway import gateway, settings_from
+from tests.support.legacy_rest import LegacyRest
+from tests.support.plan_check import PlanCheck
+
+CONFIG = """\
+cache:
+  enabled: ${CACHE}
+sources:
+  crm:
+    kind: rest
+    base_url: ${CRM_URL}
+    cache: {ttl: 60s}
+    entities:
+      person:
+        batch: /contacts?ids={keys}
+        items: items
+        fields: {key: id, given_name: name.first, family_name: name.last,
+                 email: emailAddress, updated_at: lastModified}
+"""
+
+QUERY = """query Q($k: String!) { customer(sourceKey: {source: "crm", key: $k}) {
+  id name { full } email } }"""
+
+
+@pytest.fixture
+def check(monkeypatch: pytest.MonkeyPatch) -> PlanCheck:
+    fresh = PlanCheck()
+    monkeypatch.setattr(PlanStore, "observer", fresh)
+    return fresh
+
+
+async def _ask(client: Any, query: str = QUERY, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    body: dict[str, Any] = orjson.loads(response.content)
+    return body
+
+
+def _calls(system: LegacyRest) -> int:
+    return sum(system.calls.values())
+
+
+async def test_an_identical_request_is_answered_whole_from_cache(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
+) -> None:
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings) as client:
+        first = await _ask(client, k="P-1")
+        await _ask(client, k="P-1")  # planned now, and kept
+        calls = _calls(rest_system)
+        kept = await _ask(client, k="P-1")
+    assert _calls(rest_system) == calls == 1
+    assert kept["data"] == first["data"]
+    assert kept["extensions"]["sources"] == {"crm": {"status": "cache", "calls": 0}}
+    # the kept answer is what the general executor answers over the record cache, bytewise
+    assert (check.served_compared, check.mismatches) == (1, [])
+
+
+async def test_a_change_of_one_of_its_records_drops_the_answer(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
+) -> None:
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings) as client:
+        await _ask(client, k="P-1")
+        await _ask(client, k="P-1")
+        await _ask(
+            client,
+            'mutation { invalidate(source: "crm", entity: "person", keys: ["P-1"]) { dropped } }',
+        )
+        again = await _ask(client, k="P-1")
+    assert again["extensions"]["sources"]["crm"] == {"status": "ok", "calls": 1}
+    assert check.served_compared == 0
+
+
+async def test_an_answer_lives_as_long_as_its_least_fresh_record(
+    tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    clock = ManualClock()
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings, clock=clock) as client:
+        await _ask(client, k="P-1")
+        await _ask(client, k="P-1")
+        clock.advance(59)
+        assert (await _ask(client, k="P-1"))["extensions"]["sources"]["crm"]["calls"] == 0
+        clock.advance(2)
+        assert (await _ask(client, k="P-1"))["extensions"]["sources"]["crm"]["calls"] == 1
+
+
+async def test_nothing_is_kept_with_the_cache_off(tmp_path: Path, rest_system: LegacyRest) -> None:
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="false")
+    async with gateway(settings) as client:
+        for _ in range(3):
+            await _ask(client, k="P-1")
+    assert _calls(rest_system) == 3
+
+
+def test_a_request_begun_before_a_change_keeps_nothing() -> None:
+    answers = AnswerCache(ManualClock().now)
+    begun = answers.generation
+    answers.changed(CustomerChanged("crm", "person", ("P-9",)))
+    assert answers.generation != begun
+    assert len(answers) == 0
