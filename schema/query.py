@@ -154,9 +154,6 @@ def planned_customer(
     return resolve
 
 
-PLANNED_ROOTS: dict[str, PlannedRoot] = {"customer": planned_customer}
-
-
 def seed_of(context: GatewayContext, id: str) -> Seed:
     """The seed of a customer id (``<source>:<key>``); a clear error when it is not one."""
     return _seed(context, id, None, None, None)
@@ -205,15 +202,7 @@ class Query:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Customer]:
-        term = search.strip()
-        if not 2 <= len(term) <= 200:
-            raise _bad_input("search needs 2 to 200 characters")
-        identities = [
-            i for i in await search_customers(info.context, term) if visible(i, info.context)
-        ]
-        info.context.customers_seen.update(i.id for i in identities)
-        views = sorted((CustomerView(i, info.context) for i in identities), key=_by_shown_name)
-        return paginate([Customer(view=view) for view in views], first, after)
+        return await _customers(info.context, search, first, after)
 
     @strawberry.field(description="Every configured source, in the order of the config.")
     def sources(self, info: Info[GatewayContext, None]) -> list[SourceInfo]:
@@ -223,10 +212,7 @@ class Query:
     async def record(
         self, info: Info[GatewayContext, None], source: str, entity: str, key: str
     ) -> SourceRecord | None:
-        connector = _connector(info.context, source, key, "key")
-        connector.spec(entity, "key")
-        [found] = await info.context.batcher.fetch(source, entity, "key", [key])
-        return SourceRecord.of(found[0]) if found else None
+        return await _record(info.context, source, entity, key)
 
     @strawberry.field(
         description="The records of one source whose `by` (an identifier or a parent key) "
@@ -235,7 +221,49 @@ class Query:
     async def records(
         self, info: Info[GatewayContext, None], source: str, entity: str, by: str, value: str
     ) -> list[SourceRecord]:
-        connector = _connector(info.context, source, value, "value")
-        connector.spec(entity, by)
-        [found] = await info.context.batcher.fetch(source, entity, by, [value])
-        return [SourceRecord.of(record) for record in found]
+        return await _records(info.context, source, entity, by, value)
+
+
+async def _customers(
+    context: GatewayContext, search: str, first: int | None, after: str | None
+) -> Connection[Customer]:
+    term = search.strip()
+    if not 2 <= len(term) <= 200:
+        raise _bad_input("search needs 2 to 200 characters")
+    identities = [i for i in await search_customers(context, term) if visible(i, context)]
+    context.customers_seen.update(i.id for i in identities)
+    views = sorted((CustomerView(i, context) for i in identities), key=_by_shown_name)
+    return paginate([Customer(view=view) for view in views], first, after)
+
+
+async def _record(
+    context: GatewayContext, source: str, entity: str, key: str
+) -> SourceRecord | None:
+    connector = _connector(context, source, key, "key")
+    connector.spec(entity, "key")
+    [found] = await context.batcher.fetch(source, entity, "key", [key])
+    return SourceRecord.of(found[0]) if found else None
+
+
+async def _records(
+    context: GatewayContext, source: str, entity: str, by: str, value: str
+) -> list[SourceRecord]:
+    connector = _connector(context, source, value, "value")
+    connector.spec(entity, by)
+    [found] = await context.batcher.fetch(source, entity, by, [value])
+    return [SourceRecord.of(record) for record in found]
+
+
+def _planned(
+    resolve: Callable[..., Awaitable[Any]],
+) -> Callable[[list[Selection]], Callable[[GatewayContext, dict[str, Any]], Awaitable[Any]]]:
+    """A root field whose resolver reads only the context, for a compiled plan."""
+    return lambda selected: lambda context, arguments: resolve(context, **arguments)
+
+
+PLANNED_ROOTS: dict[str, PlannedRoot] = {
+    "customer": planned_customer,
+    "customers": _planned(_customers),
+    "record": _planned(_record),
+    "records": _planned(_records),
+}
