@@ -250,6 +250,7 @@ def _serve(
         "log_config": log_config(log_level, json_logs),
         "timeout_graceful_shutdown": SHUTDOWN_GRACE,
         "header_timeout": settings.server.header_timeout,
+        "access_log": settings.server.access_log,
     }
     if workers > 1:
         os.environ["C360_CONFIG"] = str(settings.path.resolve())

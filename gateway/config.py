@@ -84,6 +84,7 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     graphiql: bool = True
+    access_log: bool = True  # one line per request served, at INFO
     header_timeout: Duration = Field(default=HEADER_TIMEOUT, gt=0)
     body_timeout: Duration = Field(default=BODY_TIMEOUT, gt=0)
     # past it, a request's calls still out are cancelled and the answer is partial
