@@ -14,7 +14,7 @@ import pytest
 
 from gateway.persisted import digest_of
 from gateway.security.keys import KeyStore
-from tests.support.demo_estate import DemoEstate
+from tests.support.demo_estate import DemoEstate, running_estate
 from tests.support.fleet import Fleet
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
@@ -25,15 +25,21 @@ JWT_SECRET = "a-jwt-secret-of-the-fleet-test-of-32-chars"
 
 
 @pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoEstate]:
+    """An estate of the fleet's own: its tests write to the systems."""
+    yield from running_estate(tmp_path_factory.mktemp("fleet-estate"), customers=300, seed=11)
+
+
+@pytest.fixture(scope="module")
 def fleet(
-    demo_estate: DemoEstate,
+    estate: DemoEstate,
     redis_server: RedisServer,
     postgres: PostgresServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Fleet]:
     redis_server.flush()
     environ = {
-        **demo_estate.environ,
+        **estate.environ,
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": postgres.url,
         "JWT_SECRET": JWT_SECRET,
@@ -88,17 +94,17 @@ async def test_a_rate_limit_of_10_per_second_per_key_holds_across_the_fleet(
 
 
 async def test_a_record_cached_through_one_gateway_is_served_by_the_others(
-    fleet: Fleet, demo_estate: DemoEstate, new_key: KeyStore
+    fleet: Fleet, estate: DemoEstate, new_key: KeyStore
 ) -> None:
-    query = customer_query(demo_estate, 3)
+    query = customer_query(estate, 3)
     headers = {"X-API-Key": await agent_key(new_key)}
     async with httpx.AsyncClient(headers=headers, timeout=30) as client:
         first = await client.post(f"{fleet.urls[0]}/graphql", json={"query": query})
-        demo_estate.reset_counts()
+        estate.reset_counts()
         others = [
             await client.post(f"{url}/graphql", json={"query": query}) for url in fleet.urls[1:]
         ]
-    calls = {name: i.calls for name, i in demo_estate.instruments.items()}
+    calls = {name: i.calls for name, i in estate.instruments.items()}
     assert first.json()["data"]["customer"] is not None
     assert [o.json()["data"] for o in others] == [first.json()["data"]] * 2
     assert calls == {name: 0 for name in calls}
@@ -128,9 +134,9 @@ async def test_a_key_revoked_anywhere_is_refused_by_all_three_within_a_second(
 
 
 async def test_a_persisted_query_registered_on_one_gateway_is_found_on_another(
-    fleet: Fleet, demo_estate: DemoEstate, new_key: KeyStore
+    fleet: Fleet, estate: DemoEstate, new_key: KeyStore
 ) -> None:
-    query = customer_query(demo_estate, 5)
+    query = customer_query(estate, 5)
     persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest_of(query)}}
     headers = {"X-API-Key": await agent_key(new_key)}
     async with httpx.AsyncClient(headers=headers, timeout=30) as client:
@@ -147,11 +153,11 @@ async def test_a_persisted_query_registered_on_one_gateway_is_found_on_another(
 
 
 async def test_a_gateway_killed_under_load_loses_no_request(
-    fleet: Fleet, demo_estate: DemoEstate, new_key: KeyStore
+    fleet: Fleet, estate: DemoEstate, new_key: KeyStore
 ) -> None:
     # 40 keys, so that 10/s per key is no bound on this load
     keys = [await agent_key(new_key, f"load {n}") for n in range(40)]
-    queries = [customer_query(demo_estate, n) for n in range(40)]
+    queries = [customer_query(estate, n) for n in range(40)]
     statuses: list[int] = []
     killed = asyncio.Event()
 
@@ -174,3 +180,37 @@ async def test_a_gateway_killed_under_load_loses_no_request(
         fleet.restart(1)
     assert killed.is_set() and len(statuses) == 400
     assert statuses.count(200) == 400, {s: statuses.count(s) for s in set(statuses)}
+
+
+UPDATE = """
+mutation ($id: ID!, $phone: String) {
+  updateContact(customerId: $id, phone: $phone) { systems { source status } }
+}"""
+
+
+async def test_a_write_queued_by_a_gateway_that_dies_is_delivered_by_another(
+    fleet: Fleet, estate: DemoEstate, new_key: KeyStore
+) -> None:
+    crm = estate.instruments["crm"]
+    contact = json.loads((estate.folder / "crm.json").read_text("utf-8"))["contacts"][7]
+    headers = {"X-API-Key": await agent_key(new_key)}
+    written = crm.writes
+    crm.write_fail_rate = 1.0  # the CRM refuses writes (503): the change is queued
+    try:
+        async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+            variables = {"id": f"crm:{contact['id']}", "phone": "312 555 0142"}
+            answer = await client.post(
+                f"{fleet.urls[0]}/graphql", json={"query": UPDATE, "variables": variables}
+            )
+        systems = answer.json()["data"]["updateContact"]["systems"]
+        assert {s["source"]: s["status"] for s in systems}["crm"] == "QUEUED"
+        fleet.kill(0)  # the gateway that queued it is gone
+        crm.write_fail_rate = 0.0
+        for _ in range(600):  # the others' couriers take due writes every 2 s
+            if crm.writes > written:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        crm.write_fail_rate = 0.0
+        fleet.restart(0)
+    assert crm.writes == written + 1
