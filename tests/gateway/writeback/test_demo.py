@@ -336,3 +336,26 @@ async def test_a_consent_held_only_in_an_export_is_reported_not_writable(estate:
     [loyalty] = answer["data"]["setConsent"]["systems"]
     assert (loyalty["source"], loyalty["record"]) == ("loyalty", keys["loyalty"])
     assert (loyalty["status"], loyalty["code"]) == ("NOT_WRITABLE", "NOT_WRITABLE")
+
+
+async def test_a_new_address_reaches_the_crm_nested_and_billing_by_column(estate: Estate) -> None:
+    async with gateway(estate, ManualClock()) as (client, runtime):
+        agent = await key_for(runtime, "agent")
+        keys = await linked(estate, client, agent, "crm", "billing")
+        answer = await ask(
+            client,
+            agent,
+            """mutation ($id: ID!) { updateContact(customerId: $id, address: {line1: "12 Elm St",
+               city: "Springfield", postcode: "62704", region: "IL", country: "US"}) {
+               systems { source status } } }""",
+            id=f"crm:{keys['crm']}",
+        )
+    outcome = {s["source"]: s["status"] for s in answer["data"]["updateContact"]["systems"]}
+    assert outcome["crm"] == outcome["billing"] == "WRITTEN"
+    assert crm_contact(estate, keys["crm"])["address"]["street"] == "12 Elm St"
+    with sqlite3.connect(estate.folder / "billing.db") as db:
+        [row] = db.execute(
+            "SELECT street, city, postcode FROM accounts WHERE account_no = ?",
+            (int(keys["billing"]),),
+        )
+    assert row == ("12 Elm St", "Springfield", "62704")
