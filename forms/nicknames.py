@@ -118,6 +118,11 @@ class NameVariants:
         member_of = self._member_of
         return bool(member_of.get(first_a, frozenset()) & member_of.get(first_b, frozenset()))
 
+    def groups_of(self, name: str) -> frozenset[int]:
+        """The numbers of the groups holding ``name``'s first given name: two names share one
+        exactly when they are variants of each other."""
+        return self._member_of.get(_first(name), frozenset())
+
     def formals(self, name: str) -> frozenset[str]:
         """The formal names ``name`` is short for or a variant of; itself when it is short
         for none (a formal name, or one the tables do not know). A group's first name counts

@@ -230,6 +230,8 @@ def parse_settings(
             report.add(("forms", "nicknames", i), message)
     if report.problems or document is None:
         raise ConfigError(sorted(report.problems, key=lambda p: (p.file != str(path), p.line)))
+    if match_model is not None:
+        match_model = match_model.with_variants(variants)
     return Settings(
         path=path,
         sources=settings,

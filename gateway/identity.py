@@ -114,7 +114,7 @@ class IdentityResolver:
         self.email_providers = email_providers
         matching = settings.matching
         self.matcher = (
-            Matcher(matching, model or default_model(matching.built()))
+            Matcher(matching, model or default_model(matching.built(), self.variants))
             if matching is not None
             else None
         )

@@ -52,7 +52,7 @@ def train_command(config: str, version: str | None, seed: int) -> int:
     async def run() -> Any:
         sources = SourceSet.open(settings)
         try:
-            return await train(matching, sources, name, seed)
+            return await train(matching, sources, name, seed, settings.name_variants)
         finally:
             await sources.aclose()
 

@@ -19,11 +19,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Record
+from forms import country_code, family_key, postcode_key
 from gateway.linkage.comparisons import NORMALISERS, Prepared
 from gateway.linkage.model import MatchModel, Waterfall, weight_of
 from gateway.linkage.settings import BlockingRule, MatchingSettings
+from gateway.names import name_of
 
-__all__ = ["BLOCKING_FIELDS", "BLOCKING_KEYS", "Candidate", "Matcher", "Scored", "key_of"]
+__all__ = [
+    "BLOCKING_FIELDS",
+    "BLOCKING_KEYS",
+    "Candidate",
+    "Matcher",
+    "Scored",
+    "asked_of",
+    "key_of",
+]
 
 RecordId = tuple[str, str]
 
@@ -32,9 +42,30 @@ def _birth_year(data: Mapping[str, Any]) -> str:
     return NORMALISERS["date"](str(data.get("birth_date") or ""))[:4]
 
 
+def _family_name(data: Mapping[str, Any]) -> str:
+    name = name_of(data)  # a name in one field (``"Lee, Ann"``) has its family part too
+    return (name.family or "") if name is not None else ""
+
+
+def _family_sound(data: Mapping[str, Any]) -> str:
+    return family_key(_family_name(data)) or ""
+
+
+def _postcode(data: Mapping[str, Any]) -> str:
+    return postcode_key(data.get("postcode"), country_code(data.get("country"))) or ""
+
+
 # Derived blocking keys: a name -> how a record's value of it is computed, and its field.
-BLOCKING_KEYS: Mapping[str, Callable[[Mapping[str, Any]], str]] = {"birth_year": _birth_year}
-BLOCKING_FIELDS: Mapping[str, str] = {"birth_year": "birth_date"}
+# ``family_sound`` (forms.family_key) and ``postcode`` (forms.postcode_key) are the keys the
+# sources' derived look-ups index (``match: phonetic``, ``match: postcode``).
+BLOCKING_KEYS: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "birth_year": _birth_year,
+    "family_sound": _family_sound,
+    "postcode": _postcode,
+}
+BLOCKING_FIELDS: Mapping[str, str] = {"birth_year": "birth_date", "family_sound": "family_name"}
+# What a derived look-up is asked with: the value the source derives its key from.
+_ASKED: Mapping[str, Callable[[Mapping[str, Any]], str]] = {"family_sound": _family_name}
 
 
 def key_of(data: Mapping[str, Any], key: str) -> str:
@@ -44,6 +75,19 @@ def key_of(data: Mapping[str, Any], key: str) -> str:
         return derived(data)
     value = data.get(key)
     return "" if value is None else str(value).strip()
+
+
+def asked_of(data: Mapping[str, Any], lookup: str) -> str:
+    """The value a blocking look-up asks with for this record: the field as the system
+    wrote it (a postcode as written: the source matches it by its own rule), the family name
+    for ``family_sound``, or a derived key."""
+    asked = _ASKED.get(lookup)
+    if asked is not None:
+        return asked(data).strip()
+    if lookup in data:
+        value = data.get(lookup)
+        return "" if value is None else str(value).strip()
+    return key_of(data, lookup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +135,7 @@ class Matcher:
             if not usable(rule.source, rule.lookup):
                 continue
             at = (rule.source, rule.lookup)
-            values = {v for r in records if (v := key_of(r.data, rule.lookup))}
+            values = {v for r in records if (v := asked_of(r.data, rule.lookup))}
             fresh = values - asked.setdefault(at, set())
             if fresh:
                 asks.setdefault(at, set()).update(fresh)

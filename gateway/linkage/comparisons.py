@@ -81,6 +81,7 @@ class Prepared:
     value: str
     formal: str = ""
     other: str = ""
+    groups: frozenset[int] = frozenset()  # the name-variant groups of the first given name
 
 
 # A level's test: the two prepared values, and a memo of the distances measured between them
@@ -94,7 +95,7 @@ def _exact(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
 
 
 def _nickname(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
-    return bool(a.formal) and NameVariants.built_in().equivalent(a.formal, b.formal)
+    return bool(a.formal) and (a.formal == b.formal or bool(a.groups & b.groups))
 
 
 def _swapped(a: Prepared, b: Prepared, memo: dict[str, float]) -> bool:
@@ -273,8 +274,11 @@ class Comparison:
         """Every level, ``null`` included, in the order of their indices."""
         return (NULL, *self.levels)
 
-    def prepare(self, data: Mapping[str, Any]) -> Prepared | None:
-        """The record's value in comparable form, or None when it has none."""
+    def prepare(
+        self, data: Mapping[str, Any], variants: NameVariants | None = None
+    ) -> Prepared | None:
+        """The record's value in comparable form, or None when it has none; ``variants`` are
+        the config's name variants (``settings.name_variants``; the shipped tables without)."""
         normalise = NORMALISERS[self.normaliser]
         value = normalise(_raw(data, self.field))
         if not value:
@@ -284,7 +288,8 @@ class Comparison:
         first, *_ = value.split()
         formal = first  # compared by forms.NameVariants: equivalent given names agree
         other = self.field in _NAME_PARTS and normalise(_raw(data, _NAME_PARTS[self.field]))
-        return Prepared(value, formal, other or "")
+        groups = (variants or NameVariants.built_in()).groups_of(first)
+        return Prepared(value, formal, other or "", groups)
 
     def tests(self) -> list[Test]:
         return [level_test(label) for label in self.levels]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from forms import NameVariants
 from gateway.linkage.comparisons import Comparison
 from gateway.linkage.model import ComparisonModel, LevelParameters, MatchModel
 
@@ -74,10 +75,13 @@ def default_parameters(comparison: Comparison) -> tuple[LevelParameters, ...]:
     return tuple(found)
 
 
-def default_model(comparisons: Sequence[Comparison]) -> MatchModel:
-    """The untrained model of these comparisons."""
+def default_model(
+    comparisons: Sequence[Comparison], variants: NameVariants | None = None
+) -> MatchModel:
+    """The untrained model of these comparisons (given names compared by ``variants``)."""
     return MatchModel(
         tuple(ComparisonModel(c, default_parameters(c)) for c in comparisons),
         DEFAULT_PRIOR,
         DEFAULT_VERSION,
+        variants=variants or NameVariants.built_in(),
     )

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from forms import NameVariants
 from gateway.linkage.comparisons import Comparison, Prepared, Test
 
 __all__ = [
@@ -135,6 +136,7 @@ class MatchModel:
     prior: float
     version: str
     trained: Mapping[str, Any] = field(default_factory=dict)
+    variants: NameVariants = field(default_factory=NameVariants.built_in, compare=False, repr=False)
     _tests: dict[str, list[Test]] = field(default_factory=dict, compare=False, repr=False)
     _prior_weight: float = field(default=0.0, compare=False, repr=False)
 
@@ -151,7 +153,7 @@ class MatchModel:
 
     def prepare(self, data: Mapping[str, Any]) -> tuple[Prepared | None, ...]:
         """A record's values in comparable form, once per record."""
-        return tuple(c.comparison.prepare(data) for c in self.comparisons)
+        return tuple(c.comparison.prepare(data, self.variants) for c in self.comparisons)
 
     def levels(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> list[int]:
         return [
@@ -194,6 +196,10 @@ class MatchModel:
                 )
             )
         return Waterfall(weight_of(self.prior), tuple(parts), self.version)
+
+    def with_variants(self, variants: NameVariants) -> MatchModel:
+        """This model comparing given names by ``variants`` (a config's own name groups)."""
+        return replace(self, variants=variants, _tests={})
 
     def level_names(self) -> dict[str, tuple[str, ...]]:
         return {c.comparison.name: c.comparison.labels for c in self.comparisons}

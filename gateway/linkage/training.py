@@ -27,13 +27,14 @@ import numpy.typing as npt
 
 from connectors.base import Connector, Record
 from connectors.errors import SourceError, UnsupportedLookup
+from forms import NameVariants
 from gateway.linkage.comparisons import Prepared
 from gateway.linkage.defaults import DEFAULT_PRIOR, default_model
 from gateway.linkage.em import Floats, estimate_m, level_shares
 from gateway.linkage.model import ComparisonModel, LevelParameters, MatchModel
 from gateway.linkage.prior import random_prior
 from gateway.linkage.settings import BlockingRule, MatchingSettings
-from gateway.matching import BLOCKING_FIELDS, key_of
+from gateway.matching import BLOCKING_FIELDS, asked_of, key_of
 
 __all__ = ["Training", "train"]
 
@@ -76,6 +77,7 @@ async def train(
     sources: Mapping[str, Connector],
     version: str,
     seed: int = 1,
+    variants: NameVariants | None = None,
 ) -> Training:
     """Train on a sample of at most ``matching.sample`` records per source."""
     report = Training()
@@ -100,7 +102,7 @@ async def train(
             report.problems.append("no source could list its records: nothing to train on")
         return report
     comparisons = matching.built()
-    start = default_model(comparisons)
+    start = default_model(comparisons, variants)
     rng = random.Random(seed)
     by_rule, found = await _candidate_pairs(matching, sources, records, report)
     if report.problems:
@@ -210,14 +212,14 @@ async def _candidate_pairs(
         if connector is None or PERSON not in connector.entities:
             report.problems.append(f"blocking rule {rule.name}: no person entity in {rule.source}")
             continue
-        values = sorted({v for r in records if (v := key_of(r.data, rule.lookup))})
+        values = sorted({v for r in records if (v := asked_of(r.data, rule.lookup))})
         try:
             answers = await connector.fetch(PERSON, rule.lookup, values)
         except SourceError as exc:
             report.problems.append(f"{rule.source} failed: {exc}")
             continue
         for record in records:
-            value = key_of(record.data, rule.lookup)
+            value = asked_of(record.data, rule.lookup)
             mine = (record.source, record.key)
             for other in answers.get(value, []) if value else []:
                 theirs = (other.source, other.key)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from forms import NameVariants
 from gateway.linkage.comparisons import KINDS, Comparison, ComparisonKind
 
 
@@ -32,6 +33,18 @@ def level(kind: ComparisonKind, field: str, a: dict[str, Any], b: dict[str, Any]
 )
 def test_given_name_levels(a: str, b: str, expected: str) -> None:
     assert level("name", "given_name", {"given_name": a}, {"given_name": b}) == expected
+
+
+def test_the_nickname_level_uses_the_configured_name_variants() -> None:
+    comparison = Comparison.of("given_name", "given_name", "name")
+    ours = NameVariants.built_in().extended([["zebulon", "zeb"]])
+    a, b = {"given_name": "Zeb"}, {"given_name": "Zebulon"}
+    shipped = comparison.level(comparison.prepare(a), comparison.prepare(b), comparison.tests())
+    found = comparison.level(
+        comparison.prepare(a, ours), comparison.prepare(b, ours), comparison.tests()
+    )
+    assert comparison.labels[shipped] != "nickname"
+    assert comparison.labels[found] == "nickname"
 
 
 def test_jaro_winkler_band_between_the_edit_levels() -> None:

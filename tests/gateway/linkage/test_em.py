@@ -49,3 +49,15 @@ def test_fixed_comparisons_keep_their_m() -> None:
     start = [np.array([0.5, 0.25, 0.25]), np.array([0.6, 0.4]), np.array([0.5, 0.3, 0.2])]
     estimate = estimate_m(levels, U, start, 0.5, fixed=[False, True, False])
     assert np.array_equal(estimate.m[1], start[1])
+
+
+def test_pairs_alike_only_in_household_fields_are_not_counted_as_matches() -> None:
+    # given name, family name: 1,000 people twice, 1,000 couples, 8,000 strangers
+    levels = np.array([[1, 1]] * 1000 + [[2, 1]] * 1000 + [[2, 2]] * 8000)
+    u = [np.array([0.02, 0.98]), np.array([0.01, 0.99])]
+    start = [np.array([0.9, 0.1]), np.array([0.9, 0.1])]
+    naive = estimate_m(levels, u, start, 0.1)
+    guarded = estimate_m(levels, u, start, 0.1, household=[False, True])
+    assert naive.m[0][1] > 0.4  # the couples taken for the same person
+    assert guarded.m[0][1] < 0.01
+    assert abs(guarded.prior - 0.1) < 0.01
