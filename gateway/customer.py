@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from gateway.customer_fields import attribute
 from gateway.identity import Identity
-from gateway.provenance import Infos, Provenance, from_choice
+from gateway.provenance import Infos, LinkedBy, Provenance, from_choice
 from gateway.security.scope import in_scope
 from gateway.survivorship import Candidate, Choice, pick
 from model.records import Record
@@ -58,9 +58,24 @@ class CustomerView:
             return None
         field = attribute(name).source_field
         found = from_choice(choice, field, infos)
+        linked = self._linked_by(choice.record)
+        if linked is not None:
+            found = dataclasses.replace(found, linked_by=linked)
         writeback = self.context.runtime.writeback
         rule = writeback.provenance_rule(choice.record, field) if writeback else None
         return dataclasses.replace(found, rule=rule) if rule else found
+
+    def _linked_by(self, record: Record) -> LinkedBy | None:
+        """The model's version and probability where the identity model linked ``record``."""
+        for link in self.identity.links:
+            if link.record is record:
+                waterfall = link.match.waterfall
+                if waterfall is None:
+                    return None
+                return LinkedBy(
+                    link.match.rule, waterfall.model_version, round(waterfall.probability, 6)
+                )
+        return None
 
     def _candidates(self, name: str) -> Iterable[Candidate]:
         extract, normalize = attribute(name).extract, self.context.resolver.normalize

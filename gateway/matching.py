@@ -215,6 +215,8 @@ class Matcher:
         for source, found in passing.items():
             chosen = self._settle(list(found.values()), cache)
             if chosen is None:
+                # rivals the customer resembles equally: maybe someone else, each of them
+                elsewhere.update({rid: s.candidate.record for rid, s in found.items()})
                 notes.append(
                     f"matching: {len(found)} records of {source} resemble the customer but not"
                     " each other, none by a clear margin; none linked"
@@ -247,8 +249,12 @@ class Matcher:
         return False
 
     def _one_person(self, a: tuple[Prepared | None, ...], b: tuple[Prepared | None, ...]) -> bool:
-        weight, personal = self.model.weigh(a, b)
-        return weight >= self.threshold and personal > 0
+        """Whether two records of one system are one person entered twice. A system holds
+        a household (a junior and a senior at one address and phone) more often than one
+        person twice, so what a household shares is set aside: the prior and the evidence of
+        the person alone must reach the threshold."""
+        _, personal = self.model.weigh(a, b)
+        return self.model.prior_weight + personal >= self.threshold
 
     def _settle(
         self, scored: list[Scored], cache: dict[RecordId, tuple[Prepared | None, ...]]

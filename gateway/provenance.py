@@ -19,7 +19,7 @@ from model.jsonable import jsonable
 from model.records import Record
 from model.timestamps import age_seconds, iso_utc
 
-__all__ = ["Conflict", "Provenance", "derived", "from_choice", "from_record"]
+__all__ = ["Conflict", "LinkedBy", "Provenance", "derived", "from_choice", "from_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,23 @@ class Conflict:
     record: str
     value: Any
     same_when_normalised: bool = False  # only written differently (case, spaces, format)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedBy:
+    """How a value's record joined the customer, where the identity model linked it: the
+    model's version and the link's probability (its waterfall is in ``identities``)."""
+
+    rule: str
+    model_version: str
+    probability: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "modelVersion": self.model_version,
+            "probability": self.probability,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +60,7 @@ class Provenance:
     sources: tuple[tuple[str, str], ...] = ()  # contributing (source, record) of a derived value
     derived: bool = False
     inherited: bool = False  # a field of a record whose entry sits on the enclosing object
+    linked_by: LinkedBy | None = None  # the winning record was linked by the identity model
 
     def of_field(self) -> Provenance:
         """This record's entry for one of its fields, the rest inherited from the object's."""
@@ -76,6 +94,8 @@ class Provenance:
         if self.rule is not None:
             out["rule"] = self.rule
             out["conflicts"] = [_conflict(c) for c in self.conflicts]
+        if self.linked_by is not None:
+            out["linkedBy"] = self.linked_by.as_json()
         return out
 
 

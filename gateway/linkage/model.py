@@ -148,6 +148,10 @@ class MatchModel:
             self._tests[c.comparison.name] = c.comparison.tests()
 
     @property
+    def prior_weight(self) -> float:
+        return self._prior_weight
+
+    @property
     def names(self) -> list[str]:
         return [c.comparison.name for c in self.comparisons]
 

@@ -194,3 +194,21 @@ async def test_custom_attributes_are_listed_on_the_customer(estate: Path) -> Non
     assert scored["weight"] == pytest.approx(
         sum(c["weight"] for c in scored["comparisons"]) + math.log2(0.02 / 0.98), abs=1e-3
     )
+
+
+async def test_a_value_from_a_model_link_names_the_model_in_its_provenance(estate: Path) -> None:
+    config = estate / "c360.yaml"
+    config.write_text(
+        config.read_text() + "survivorship:\n  attributes:\n"
+        "    birth_date: {priority: [loyalty, crm]}\n",
+        encoding="utf-8",
+    )
+    query = """query Born @provenance {
+        customer(sourceKey: {source: "crm", key: "C3"}) { birthDate } }"""
+    async with gateway(load_settings(config, environ={})) as client:
+        answer = await graphql(client, query)
+    entry = answer["extensions"]["provenance"]["customer.birthDate"]
+    assert entry["source"] == "loyalty"
+    assert entry["linkedBy"]["rule"] == "model"
+    assert entry["linkedBy"]["modelVersion"] == "default-1"
+    assert entry["linkedBy"]["probability"] >= 0.95
