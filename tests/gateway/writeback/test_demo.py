@@ -359,3 +359,19 @@ async def test_a_new_address_reaches_the_crm_nested_and_billing_by_column(estate
             (int(keys["billing"]),),
         )
     assert row == ("12 Elm St", "Springfield", "62704")
+
+
+async def test_a_value_a_system_refuses_shows_its_message_beside_the_systems_that_took_it(
+    estate: Estate,
+) -> None:
+    async with gateway(estate, ManualClock()) as (client, runtime):
+        agent = await key_for(runtime, "agent")
+        keys = await linked(estate, client, agent, "crm", "billing", "service_desk")
+        # a valid Icelandic number: seven digits, fewer than the CRM and the desk accept
+        answer = await ask(client, agent, UPDATE, id=f"crm:{keys['crm']}", phone="+354 555 1234")
+    systems = {s["source"]: s for s in answer["data"]["updateContact"]["systems"]}
+    assert systems["billing"]["status"] == "WRITTEN"
+    for source in ("crm", "service_desk"):
+        assert systems[source]["status"] == "FAILED"
+        assert systems[source]["code"] == "WRITE_REJECTED"
+        assert "a phone number needs at least 10 digits" in systems[source]["message"]
