@@ -15,11 +15,11 @@ from gateway.events import CustomerChanged
 from schema.marketing import ConsentChannel
 from schema.writes import (
     CONSENT_ENTITY,
-    AddressInput,
     WriteOutcome,
     cancel,
     consent_fields,
     run,
+    update_contact,
 )
 from schema.writes import idempotency_key as idempotency_key_of
 
@@ -36,24 +36,13 @@ class Invalidation:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    update_contact = strawberry.mutation(
+        update_contact(),
         description="Change a customer's contact details once: each linked record holding "
         "them is written in its own system, and each system's outcome returned. Values are "
-        "checked before any system is touched; the same idempotencyKey never writes twice."
+        "checked before any system is touched; the same idempotencyKey never writes twice. "
+        "One argument per attribute declared writable.",
     )
-    async def update_contact(
-        self,
-        info: Info[GatewayContext, None],
-        customer_id: strawberry.ID,
-        email: str | None = None,
-        phone: str | None = None,
-        address: AddressInput | None = None,
-        idempotency_key: str | None = None,
-    ) -> WriteOutcome:
-        given = {"email": email, "phone": phone, "address": address.value() if address else None}
-        values = {name: value for name, value in given.items() if value is not None}
-        key = idempotency_key_of(info, idempotency_key)
-        return await run(info, lambda w: w.change(info.context, str(customer_id), values, key))
 
     @strawberry.mutation(
         description="Record a customer's answer about marketing on one channel, in every "

@@ -3,15 +3,17 @@ each system's outcome returned (:mod:`gateway.writeback` does the work)."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
-from gateway.customer_fields import RELATED, AddressValue
+from gateway.customer_fields import RELATED, WRITABLE, AddressValue
 from gateway.writeback import (
     CustomerNotFound,
     IdempotencyKeyReused,
@@ -22,7 +24,15 @@ from gateway.writeback import (
 )
 from schema.marketing import ConsentChannel
 
-__all__ = ["AddressInput", "SystemWrite", "WriteOutcome", "WriteStatus", "cancel", "run"]
+__all__ = [
+    "AddressInput",
+    "SystemWrite",
+    "WriteOutcome",
+    "WriteStatus",
+    "cancel",
+    "run",
+    "update_contact",
+]
 
 MAX_KEY = 200
 CONSENT_ENTITY = next(r.entity for r in RELATED if r.name == "consents")
@@ -96,6 +106,51 @@ class AddressInput:
         return AddressValue(
             self.line1, self.line2, self.city, self.postcode, self.region, self.country
         )
+
+
+# The input type of each structured attribute (by its declaration's type_name); an attribute
+# shown as a scalar is asked as that scalar. Each input has ``value()``: the attribute's value.
+INPUTS: dict[str, type] = {"Address": AddressInput}
+
+
+def _argument(name: str) -> tuple[str, Any]:
+    declared = next(a for a in WRITABLE if a.name == name)
+    kind = INPUTS[declared.type_name] if declared.type_name else declared.scalar
+    return declared.name, Optional[kind]  # noqa: UP045 (a runtime annotation for strawberry)
+
+
+def update_contact() -> Callable[..., Any]:
+    """The resolver of ``updateContact``: one optional argument per attribute declared with
+    ``writes`` in :mod:`gateway.customer_fields` (``email``, ``phone``, ``address``), so that a
+    newly writable attribute is asked for with no change here."""
+
+    async def resolver(self: Any, info: Info[GatewayContext, None], **given: Any) -> WriteOutcome:
+        customer_id = str(given.pop("customer_id"))
+        key = idempotency_key(info, given.pop("idempotency_key", None))
+        values = {
+            name: value.value() if hasattr(value, "value") else value
+            for name, value in given.items()
+            if value is not None
+        }
+        return await run(info, lambda w: w.change(info.context, customer_id, values, key))
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("info", keyword, annotation=Info[GatewayContext, None]),
+        inspect.Parameter("customer_id", keyword, annotation=strawberry.ID),
+        *(
+            inspect.Parameter(name, keyword, default=None, annotation=annotation)
+            for name, annotation in map(_argument, (a.name for a in WRITABLE))
+        ),
+        inspect.Parameter("idempotency_key", keyword, default=None, annotation=Optional[str]),  # noqa: UP045
+    ]
+    resolver.__signature__ = inspect.Signature(parameters, return_annotation=WriteOutcome)  # type: ignore[attr-defined]
+    resolver.__annotations__ = {
+        **{p.name: p.annotation for p in parameters if p.annotation is not inspect.Parameter.empty},
+        "return": WriteOutcome,
+    }
+    return resolver
 
 
 def _error(message: str, code: str) -> GraphQLError:
