@@ -35,6 +35,7 @@ from gateway.context import GatewayContext
 from gateway.cors import Cors
 from gateway.hooks import invalidate_hook
 from gateway.http_caching import ConditionalGet, answer_headers
+from gateway.live import ending_on_exit
 from gateway.live_transport import LiveTransport, connect, sse_transport
 from gateway.logs import RequestIdMiddleware
 from gateway.planned import PlanStore, Unplanned
@@ -218,7 +219,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with runtime:
-            yield
+            with ending_on_exit(runtime.events):  # live streams complete when told to stop
+                yield
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

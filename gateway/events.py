@@ -176,11 +176,17 @@ class EventBus:
         finally:
             self.feeds.discard(feed)
 
-    async def aclose(self) -> None:
-        """End every feed: their listeners' iterations stop."""
-        self.closed = True
+    def end_feeds(self) -> None:
+        """End every feed open now (their listeners' iterations stop, so live subscriptions
+        complete); feeds opened later still hear events. The gateway does this when it is told
+        to stop, before it waits for its connections to close."""
         for feed in list(self.feeds):
             feed.put(_CLOSED)
+
+    async def aclose(self) -> None:
+        """End every feed, and every feed opened from now on."""
+        self.closed = True
+        self.end_feeds()
 
 
 class RedisEventBus(EventBus):

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from types import FrameType
 
 from graphql import GraphQLError
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,9 +26,10 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from connectors.options import Duration
+from gateway.events import EventBus
 from gateway.security.principal import Principal
 
-__all__ = ["TOO_MANY", "LiveSettings", "Subscribers", "is_live"]
+__all__ = ["TOO_MANY", "LiveSettings", "Subscribers", "ending_on_exit", "is_live"]
 
 TOO_MANY = "TOO_MANY_SUBSCRIPTIONS"
 
@@ -94,3 +98,33 @@ def is_live(execution: ExecutionContext) -> bool:
         return execution.operation_type is OperationType.SUBSCRIPTION
     except Exception:  # no such operation: a pre-execution error, answered once
         return False
+
+
+@contextlib.contextmanager
+def ending_on_exit(bus: EventBus) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM first end every live subscription (each
+    completes: an SSE stream with ``event: complete``, a websocket operation with
+    ``complete``), then do what they did before (the server's graceful stop). The server waits
+    for open responses before it stops the app, and an event stream would otherwise never end.
+    Outside the main thread (a server run by tests in a thread) it changes nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def stop(sig: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(bus.end_feeds)
+        previous = before[signal.Signals(sig)]
+        if callable(previous):
+            previous(sig, frame)
+        elif previous == signal.SIG_DFL:
+            signal.default_int_handler(sig, frame)
+
+    for sig in before:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)

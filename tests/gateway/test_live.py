@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import signal
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +21,9 @@ from gateway.config import ServerSettings, Settings
 from gateway.events import CustomerChanged
 from gateway.live import LiveSettings
 from tests.docs.blocks import ROOT, fenced
+from tests.gateway.test_cli import wait_until_served
 from tests.gateway.test_security import new_key, owners, secured
+from tests.support.backends import write_csv
 from tests.support.demo_estate import DemoEstate
 from tests.support.live import (
     CUSTOMER_CHANGED,
@@ -29,6 +34,7 @@ from tests.support.live import (
     subscribe,
     ws_session,
 )
+from tests.support.servers import free_port
 
 SECRET = "a-shared-secret-of-the-crm"
 
@@ -225,3 +231,36 @@ async def _run(snippet: str, runtime: object) -> None:
     scope: dict[str, object] = {"CustomerChanged": CustomerChanged}
     exec(code, scope)  # the docs' own example
     await scope["published"](runtime)  # type: ignore[operator]
+
+
+def test_a_stopping_gateway_completes_its_event_streams(tmp_path: Path) -> None:
+    write_csv(tmp_path)
+    (tmp_path / "c360.yaml").write_text(
+        "sources:\n  loyalty:\n    kind: csv\n    entities:\n"
+        "      person: {file: people.csv, by: {email: EMAIL}, fields: {key: ID, email: EMAIL}}\n"
+    )
+    port = free_port()
+    command = ("-m", "gateway.cli", "serve", "--config", "c360.yaml", "--port", str(port))
+    process = subprocess.Popen([sys.executable, *command], cwd=tmp_path)
+    query = 'subscription { customerChanged(id: "loyalty:P-1") { email } }'
+    events: list[str] = []
+    try:
+        wait_until_served(port, process)  # type: ignore[arg-type]
+        with httpx.stream(
+            "POST",
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query},
+            headers={"accept": "text/event-stream"},
+            timeout=30,
+        ) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    events.append(line[6:].strip())
+                    if len(events) == 1:  # subscribed: the customer as it is now
+                        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    finally:
+        process.kill()
+        process.wait(20)
+    assert events == ["next", "complete"]
+    assert process.returncode in (0, -signal.SIGTERM)
