@@ -32,7 +32,7 @@ from gateway.compression import Compression
 from gateway.config import Settings
 from gateway.console import console_routes, graphiql_page
 from gateway.context import GatewayContext
-from gateway.cors import Cors
+from gateway.cors import Cors, origin_pattern
 from gateway.hooks import invalidate_hook
 from gateway.http_caching import ConditionalGet, answer_headers
 from gateway.live import ending_on_exit
@@ -96,6 +96,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         kept: Response | None = request.scope.get(_SUB_RESPONSE)
         return kept if kept is not None else await super().get_sub_response(request)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # a page of another origin may open a websocket where server.cors lets it call at all
+        cors = request.app.state.runtime.settings.server.cors
+        return cors is not None and any(
+            origin_pattern(allowed).match(origin.lower()) for allowed in cors.origins
+        )
 
     async def on_ws_connect(self, context: GatewayContext) -> None:
         await connect(context)  # the credentials of connection_init, as over HTTP

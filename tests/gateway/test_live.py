@@ -264,3 +264,23 @@ def test_a_stopping_gateway_completes_its_event_streams(tmp_path: Path) -> None:
         process.wait(20)
     assert events == ["next", "complete"]
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+async def test_a_page_may_open_a_websocket_from_an_origin_cors_allows(
+    served: LiveGateway,
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    async with connect(
+        served.ws_url(), origin="http://localhost:5173", subprotocols=["graphql-transport-ws"]
+    ) as socket:  # type: ignore[arg-type,list-item]
+        assert socket.subprotocol == "graphql-transport-ws"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            served.ws_url(),
+            origin="https://elsewhere.example",
+            subprotocols=["graphql-transport-ws"],
+        ):  # type: ignore[arg-type,list-item]
+            pass
+    assert refused.value.response.status_code == 403
