@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from gateway.clock import ManualClock
-from gateway.config import ServerSettings, Settings
+from gateway.config import CacheSettings, ServerSettings, Settings
 from gateway.events import CustomerChanged
 from gateway.live import LiveSettings
 from tests.docs.blocks import ROOT, fenced
@@ -34,6 +34,7 @@ from tests.support.live import (
     subscribe,
     ws_session,
 )
+from tests.support.redis import RedisServer
 from tests.support.servers import free_port
 
 SECRET = "a-shared-secret-of-the-crm"
@@ -284,3 +285,23 @@ async def test_a_page_may_open_a_websocket_from_an_origin_cors_allows(
         ):  # type: ignore[arg-type,list-item]
             pass
     assert refused.value.response.status_code == 403
+
+
+async def test_a_webhook_to_one_gateway_reaches_a_subscriber_of_another_over_redis(
+    demo_estate: DemoEstate, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    redis_server.flush()
+    settings = live_settings(demo_estate, tmp_path)
+    settings = dataclasses.replace(settings, cache=CacheSettings(backend=redis_server.url))
+    key = await new_key(tmp_path, "agent")
+    with (
+        live_gateway(settings, ManualClock()) as one,
+        live_gateway(settings, ManualClock()) as other,
+    ):
+        async with ws_session(other, {"X-API-Key": key}) as socket:
+            await subscribe(socket, "1", "crm:C-000001")
+            now = await receive(socket)
+            hooked = await one.hook("crm", SECRET, "person", "C-000001")
+            changed = await receive(socket, within=1.0)
+    assert hooked.status_code == 200 and now["type"] == changed["type"] == "next"
+    assert changed["payload"]["extensions"]["sources"]["crm"]["calls"] >= 1
