@@ -174,9 +174,8 @@ class RestConnector(HttpConnector):
             template, placeholder = {**cfg.lookup, **cfg.children}[by], "{value}"
         if by in cfg.send:
             return await self._fetch_derived(spec, cfg, template, wanted, cfg.send[by])
-        found = await asyncio.gather(
-            *(self._read(spec, cfg, template.replace(placeholder, escape(v))) for v in wanted)
-        )
+        reads = [self._read(spec, cfg, template.replace(placeholder, escape(v))) for v in wanted]
+        found = await asyncio.gather(*reads) if len(reads) > 1 else [await r for r in reads]
         return dict(zip(wanted, found, strict=True))
 
     async def _fetch_derived(

@@ -45,7 +45,8 @@ from graphql import (
 )
 from graphql.language import Visitor
 from graphql.pyutils import Undefined
-from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.nodes import Selection, convert_selections
 
 if TYPE_CHECKING:
@@ -202,6 +203,19 @@ def _names_argument(operation: OperationDefinitionNode, name: str) -> bool:
     return found
 
 
+def _has_variable(node: FieldNode) -> bool:
+    found = False
+
+    class Variables(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        visit(argument, Variables())
+    return found
+
+
 def _page_variables(operation: OperationDefinitionNode) -> bool:
     """Whether a variable sets a page size (the query limits measure those per request)."""
     found = False
@@ -317,7 +331,6 @@ class _Compiler:
 
         def read(parent: Any, run: _Run) -> Any:
             _, kwargs = arguments(parent, run)
-            kwargs.pop("info", None)
             return resolve(run.context, kwargs)
 
         return read
@@ -326,19 +339,24 @@ class _Compiler:
         self, definition: GraphQLField, node: FieldNode, declared: Any
     ) -> Callable[[Any, _Run], tuple[list[Any], dict[str, Any]]]:
         """The resolver's arguments as strawberry gives them (input types built, Python
-        names), from the field's arguments and the request's variables."""
+        names), from the field's arguments and the request's variables; converted once when
+        no variable is among them."""
         config, registry = self.schema.config, self.schema.schema_converter.scalar_registry
+        resolver = declared.base_resolver
+        takes_self = resolver is not None and resolver.self_parameter is not None
+        root = resolver.root_parameter.name if resolver and resolver.root_parameter else None
+
+        def converted(variables: Any) -> dict[str, Any]:
+            raw = get_argument_values(definition, node, variables) if definition.args else {}
+            return convert_arguments(raw, declared.arguments, registry, config)
+
+        fixed = None if _has_variable(node) else converted(None)
 
         def arguments(parent: Any, run: _Run) -> tuple[list[Any], dict[str, Any]]:
-            raw = get_argument_values(definition, node, run.variables) if definition.args else {}
-            return get_arguments(
-                field=declared,
-                source=parent,
-                info=None,  # type: ignore[arg-type]
-                kwargs=raw,
-                config=config,
-                scalar_registry=registry,
-            )
+            kwargs = dict(fixed) if fixed is not None else converted(run.variables)
+            if root is not None:
+                kwargs[root] = parent
+            return ([parent] if takes_self else []), kwargs
 
         return arguments
 
