@@ -43,8 +43,12 @@ class LiveSettings(BaseModel):
     heartbeat: Duration = Field(default=15.0, gt=0, le=3600)
 
 
-def _holder(principal: Principal | None) -> str:
-    return f"{principal.kind}:{principal.id}" if principal is not None else "anonymous"
+def _holder(principal: Principal | None, address: str) -> str:
+    # callers without credentials of their own (security off, the anonymous role) are told
+    # apart by their address, so that one of them cannot use up everyone's slots
+    if principal is None or principal.is_anonymous:
+        return f"address:{address}"
+    return f"{principal.kind}:{principal.id}"
 
 
 class Subscribers:
@@ -55,9 +59,9 @@ class Subscribers:
         self.held: Counter[str] = Counter()
         self._idle: asyncio.Event | None = None
 
-    def check(self, principal: Principal | None) -> None:
+    def check(self, principal: Principal | None, address: str = "") -> None:
         """Refuse now, with a clear error, when ``principal`` holds every slot it may."""
-        if self.held[_holder(principal)] >= self.per_principal:
+        if self.held[_holder(principal, address)] >= self.per_principal:
             raise GraphQLError(
                 f"too many live subscriptions: at most {self.per_principal} at once per "
                 "caller; end one before starting another",
@@ -65,10 +69,11 @@ class Subscribers:
             )
 
     @contextlib.contextmanager
-    def hold(self, principal: Principal | None) -> Iterator[None]:
-        """One slot of ``principal`` while the block runs; a clear error when none is left."""
-        self.check(principal)
-        holder = _holder(principal)
+    def hold(self, principal: Principal | None, address: str = "") -> Iterator[None]:
+        """One slot of ``principal`` (or, without one, of the client ``address``) while the block
+        runs; a clear error when none is left."""
+        self.check(principal, address)
+        holder = _holder(principal, address)
         self.held[holder] += 1
         try:
             yield

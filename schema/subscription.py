@@ -16,12 +16,17 @@ from schema.query import find_customer, seed_of
 __all__ = ["Subscription"]
 
 
+def _address(context: GatewayContext) -> str:
+    client = context.request.client if context.request is not None else None
+    return client.host if client is not None else "unknown"
+
+
 async def _changes(
     info: Info[GatewayContext, None], seed: Seed, id: str
 ) -> AsyncGenerator[Customer]:
     context = info.context
     runtime = context.runtime
-    with runtime.subscribers.hold(context.principal):
+    with runtime.subscribers.hold(context.principal, _address(context)):
         async with runtime.events.listen() as feed:
             customer = await find_customer(info, seed)
             if customer is None:
@@ -53,5 +58,5 @@ class Subscription:
         self, info: Info[GatewayContext, None], id: strawberry.ID
     ) -> AsyncGenerator[Customer]:
         seed = seed_of(info.context, id)  # a malformed id is refused before anything is held
-        info.context.runtime.subscribers.check(info.context.principal)
+        info.context.runtime.subscribers.check(info.context.principal, _address(info.context))
         return _changes(info, seed, id)

@@ -15,11 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from graphql import GraphQLError
 
 from gateway.clock import ManualClock
 from gateway.config import CacheSettings, ServerSettings, Settings
 from gateway.events import CustomerChanged
-from gateway.live import LiveSettings
+from gateway.live import LiveSettings, Subscribers
+from gateway.security.principal import Principal
 from tests.docs.blocks import ROOT, fenced
 from tests.gateway.test_cli import wait_until_served
 from tests.gateway.test_security import new_key, owners, secured
@@ -305,3 +307,14 @@ async def test_a_webhook_to_one_gateway_reaches_a_subscriber_of_another_over_red
             changed = await receive(socket, within=1.0)
     assert hooked.status_code == 200 and now["type"] == changed["type"] == "next"
     assert changed["payload"]["extensions"]["sources"]["crm"]["calls"] >= 1
+
+
+def test_callers_without_credentials_are_bounded_by_their_address() -> None:
+    subscribers = Subscribers(1)
+    anonymous = Principal("anonymous", "anonymous", "guest")
+    with subscribers.hold(None, "127.0.0.2"), subscribers.hold(anonymous, "127.0.0.3"):
+        with pytest.raises(GraphQLError) as refused, subscribers.hold(None, "127.0.0.2"):
+            pass
+        assert len(subscribers) == 2
+    assert refused.value.extensions == {"code": "TOO_MANY_SUBSCRIPTIONS", "limit": 1}
+    assert len(subscribers) == 0
