@@ -318,3 +318,19 @@ def test_callers_without_credentials_are_bounded_by_their_address() -> None:
         assert len(subscribers) == 2
     assert refused.value.extensions == {"code": "TOO_MANY_SUBSCRIPTIONS", "limit": 1}
     assert len(subscribers) == 0
+
+
+async def test_a_field_the_role_may_not_read_refuses_the_subscription(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "dealer", "D-1")
+    query = "subscription($id: ID!) { customerChanged(id: $id) { id birthDate } }"
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "born", "crm:C-000001", query)
+        refused = await receive(socket)
+        ended = await receive(socket)
+    # refused before it runs (as a 403 over HTTP): no data, the field named, then the end
+    assert refused["type"] == "next" and refused["payload"]["data"] is None
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and "Customer.birthDate" in error["message"]
+    assert ended == {"id": "born", "type": "complete"}
