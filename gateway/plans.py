@@ -8,7 +8,8 @@ answer is byte for byte the general executor's (the test suite checks it on ever
 it sends, see ``tests/support/plan_check.py``).
 
 What a plan does not cover it declines, and the general executor answers: at compile time a
-document with directives, fragments on abstract types, introspection fields, field
+document with directives, fragments on abstract types, introspection fields (but
+``__typename``), field
 extensions or a resolver that needs ``info`` (unless the schema gives a planned root for it);
 at run time (:class:`Unplanned`) any error, a null where the schema forbids one, a source that
 failed, and every request with a role policy or an audit log.
@@ -276,6 +277,9 @@ class _Compiler:
     ) -> _Field:
         node = nodes[0]
         name = node.name.value
+        if name == "__typename":  # the object type's own name: parents are never abstract
+            type_name = parent.name
+            return _Field(key, lambda parent, run: type_name, lambda value, run: value, False)
         definition = parent.fields.get(name) if not name.startswith("__") else None
         declared = _definition(definition) if definition is not None else None
         if definition is None or declared is None or declared.extensions:

@@ -9,13 +9,13 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.answers import AnswerCache
 from gateway.clock import ManualClock
 from gateway.events import CustomerChanged
 from gateway.planned import PlanStore
 from tests.support.gateway import gateway, settings_from
 from tests.support.legacy_rest import LegacyRest
 from tests.support.plan_check import PlanCheck
+from tests.support.runtime import Gateway
 
 CONFIG = """\
 cache:
@@ -109,9 +109,22 @@ async def test_nothing_is_kept_with_the_cache_off(tmp_path: Path, rest_system: L
     assert _calls(rest_system) == 3
 
 
-def test_a_request_begun_before_a_change_keeps_nothing() -> None:
-    answers = AnswerCache(ManualClock().now)
-    begun = answers.generation
-    answers.changed(CustomerChanged("crm", "person", ("P-9",)))
-    assert answers.generation != begun
-    assert len(answers) == 0
+async def test_a_request_begun_before_a_change_keeps_nothing(
+    tmp_path: Path, rest_system: LegacyRest
+) -> None:
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    gateway_ = Gateway(settings)
+    try:
+        _, context = await gateway_.run(QUERY, k="P-1")
+        answers = gateway_.runtime.answers
+        assert answers is not None
+        begun = answers.generation
+        answers.changed(CustomerChanged("crm", "person", ("P-9",)))
+        assert answers.keep(b"body", context, begun, lambda _: b"{}") is None
+        assert answers.keep(b"body", context, answers.generation, lambda _: b"{}") is not None
+        answers.changed(CustomerChanged("crm", "person", ("P-2",)))  # not one of its records
+        assert answers.get(b"body") is not None
+        answers.changed(CustomerChanged("crm", "person", ("P-1",)))
+        assert answers.get(b"body") is None
+    finally:
+        await gateway_.aclose()

@@ -40,7 +40,7 @@ sources:
 """
 
 CUSTOMER = """query Q($k: String!) { customer(sourceKey: {source: "crm", key: $k}) {
-  id name { full } email ...Sales } }
+  __typename id name { full } email ...Sales } }
 fragment Sales on Customer { orders(first: 2) { totalCount edges { node { number total } } } }"""
 
 
@@ -90,7 +90,7 @@ async def test_a_failing_source_is_left_to_the_general_executor(
     [
         "query Q($k: String!) @provenance { customer(id: $k) { email } }",
         "query Q($k: String!) { customer(id: $k) { email @include(if: true) } }",
-        "query Q($k: String!) { customer(id: $k) { __typename email } }",
+        "query Q($k: String!) { customer(id: $k) { __schema { description } email } }",
         'query Q($k: String!) { customer(id: $k) { provenance(field: "email") { source } } }',
         'query Q($n: Int) { customer(id: "crm:P-1") { orders(first: $n) { totalCount } } }',
         'mutation M { invalidate(source: "crm", entity: "person", key: "P-1") }',
