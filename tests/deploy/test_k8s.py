@@ -13,7 +13,7 @@ from gateway.cli import SHUTDOWN_GRACE
 from gateway.config import ServerSettings, parse_settings
 from tests.deploy.manifests import FLEET_CONFIG, KUBERNETES, ROOT, one, render, required_variables
 
-SECRETS = {"redis-url", "database-url", "jwt-secret", "dealer-api-key"}
+SECRETS = {"redis-url", "database-url", "jwt-secret", "dealer-api-key", "crm-webhook-secret"}
 
 
 @pytest.mark.parametrize("overlay", ["demo", "production"])

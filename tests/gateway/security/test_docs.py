@@ -43,6 +43,8 @@ def test_the_security_block_loads(tmp_path: Path, demo_estate: DemoEstate) -> No
         "/var/log/c360/audit.log", str(tmp_path / "audit.log")
     )
     (tmp_path / "c360.yaml").write_text(text)
+    model = demo_estate.settings.path.with_name("identity-model.yaml")  # the config names it
+    (tmp_path / model.name).write_bytes(model.read_bytes())
     environ = {"C360_DEMO_DATA": str(demo_estate.folder), "JWT_SECRET": "x" * 40}
     security = load_settings(tmp_path / "c360.yaml", environ=environ).security
     assert security.enabled and security.roles["dealer"].row_scope == "dealer"
