@@ -180,6 +180,7 @@ class Matcher:
         passing: dict[str, dict[RecordId, Scored]] = {}
         household: set[RecordId] = set()
         elsewhere: dict[RecordId, Record] = {}  # records found that are someone else's
+        floor = min(0.0, self.threshold)
         for candidate in candidates:
             record = candidate.record
             rid = (record.source, record.key)
@@ -192,7 +193,10 @@ class Matcher:
             best: tuple[float, tuple[Prepared | None, ...], RecordId] | None = None
             likeness = float("-inf")
             for values, via in references.items():
-                weight, personal = self.model.weigh(values, mine)
+                weighed = self.model.reaching(values, mine, floor)
+                if weighed is None:
+                    continue  # below zero and the threshold: evidence against
+                weight, personal = weighed
                 likeness = max(likeness, weight)
                 if weight >= self.threshold and personal <= 0:
                     household.add(rid)  # like the customer only in what a household shares
@@ -242,9 +246,10 @@ class Matcher:
         candidate as the customer: the customer must lead by ``margin`` bits."""
         mine = self.prepared(scored.candidate.record, cache)
         bar = scored.waterfall.weight - self.settings.margin
+        floor = max(self.threshold, bar)
         for record in others.values():
-            weight, personal = self.model.weigh(self.prepared(record, cache), mine)
-            if weight >= self.threshold and personal > 0 and weight > bar:
+            found = self.model.reaching(self.prepared(record, cache), mine, floor)
+            if found is not None and found[1] > 0 and found[0] > bar:
                 return True
         return False
 

@@ -65,26 +65,29 @@ def estimate_m(
     tolerance: float = 1e-5,
     fixed: Sequence[bool] | None = None,
     household: Sequence[bool] | None = None,
+    given: Sequence[bool] | None = None,
 ) -> Estimate:
     """``m`` and the prior that best explain ``levels`` with ``u`` held fixed.
 
     ``fixed`` marks comparisons whose ``m`` stays as given (those a blocking rule required
     to agree: every pair agrees on them, which says nothing, so they count for nothing
     here). ``household`` marks the comparisons of values a household shares: a pair with no
-    evidence for from the others is two people of one household, never a match, as at
-    query time (:class:`gateway.matching.Matcher`)."""
+    evidence for from the others (nor from the given name, ``given``, alone) is two people of
+    one household, never a match, as at query time (:meth:`MatchModel.weigh`)."""
     m = [np.asarray(x, dtype=np.float64) for x in m_start]
     log_ratio = [np.log(mi) - np.log(ui) for mi, ui in zip(m, u, strict=True)]
     prior = prior_start
     counts = [len(x) for x in u]
     held = list(fixed) if fixed is not None else [False] * len(counts)
     shared = list(household) if household is not None else [False] * len(counts)
+    named = list(given) if given is not None else [False] * len(counts)
     iteration = 0
     p: Floats = np.full(len(levels), prior)
     for iteration in range(1, max_iterations + 1):
         # E: each pair's log odds of being one person
         odds = np.full(len(levels), np.log(prior / (1 - prior)))
         personal = np.zeros(len(levels))
+        by_name = np.full(len(levels), -np.inf)
         for column, ratio in enumerate(log_ratio):
             if held[column]:
                 continue  # every pair agrees on it here: no evidence, as Splink deactivates it
@@ -93,9 +96,11 @@ def estimate_m(
             odds += contribution
             if not shared[column]:
                 personal += contribution
+                if named[column]:
+                    by_name = contribution
         p = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
         if household is not None and any(shared):
-            p = np.where(personal > 0, p, 0.0)
+            p = np.where(np.maximum(personal, by_name) > 0, p, 0.0)
         # M: m as each level's share among the pairs, weighted by p
         new_m = level_shares(levels, counts, p)
         new_m = [old if keep else new for old, new, keep in zip(m, new_m, held, strict=True)]

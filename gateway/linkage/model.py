@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 FORMAT = "c360-identity-model/1"
+GIVEN_NAME = "given_name"  # the field whose agreement alone is evidence of the person
 
 
 def weight_of(probability: float) -> float:
@@ -116,8 +117,10 @@ class Waterfall:
 
     @property
     def personal(self) -> float:
-        """The weight of the comparisons a household does not share: evidence of the person."""
-        return sum(part.weight for part in self.parts if not part.household)
+        """Evidence of the person, as :meth:`MatchModel.weigh` counts it."""
+        own = [part for part in self.parts if not part.household]
+        given = [part.weight for part in own if part.comparison == GIVEN_NAME]
+        return max(sum(part.weight for part in own), *given, 0.0 if given else float("-inf"))
 
     def describe(self) -> str:
         """One line per step, as an auditor reads it."""
@@ -139,6 +142,9 @@ class MatchModel:
     variants: NameVariants = field(default_factory=NameVariants.built_in, compare=False, repr=False)
     _tests: dict[str, list[Test]] = field(default_factory=dict, compare=False, repr=False)
     _prior_weight: float = field(default=0.0, compare=False, repr=False)
+    # comparisons by the most they can add, strongest first, and what those after each can add
+    _order: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    _headroom: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.prior < 1:
@@ -146,6 +152,13 @@ class MatchModel:
         object.__setattr__(self, "_prior_weight", weight_of(self.prior))
         for c in self.comparisons:
             self._tests[c.comparison.name] = c.comparison.tests()
+        most = [max(0.0, *(p.weight for p in c.levels)) for c in self.comparisons]
+        order = tuple(sorted(range(len(most)), key=lambda i: -most[i]))
+        headroom = [0.0] * (len(order) + 1)
+        for position in range(len(order) - 1, -1, -1):
+            headroom[position] = headroom[position + 1] + most[order[position]]
+        object.__setattr__(self, "_order", order)
+        object.__setattr__(self, "_headroom", tuple(headroom))
 
     @property
     def prior_weight(self) -> float:
@@ -172,10 +185,12 @@ class MatchModel:
     def weigh(
         self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]
     ) -> tuple[float, float]:
-        """(match weight, the part of it from comparisons a household does not share): the
-        second is the evidence that the pair is one person rather than one household."""
+        """(match weight, evidence of the person): the second is the weight of the
+        comparisons a household does not share, or the given name's alone where it agrees (two
+        people of one household differ in given name; a typo in a birth date or an old email
+        does not make the same given name someone else's)."""
         total = self._prior_weight
-        personal = 0.0
+        personal = given = 0.0
         for c, x, y in zip(self.comparisons, a, b, strict=True):
             if x is not None and y is not None:
                 comparison = c.comparison
@@ -183,7 +198,36 @@ class MatchModel:
                 total += part
                 if not comparison.household:
                     personal += part
-        return total, personal
+                    if comparison.field == GIVEN_NAME:
+                        given = part
+        return total, max(personal, given)
+
+    def reaching(
+        self, a: Sequence[Prepared | None], b: Sequence[Prepared | None], floor: float
+    ) -> tuple[float, float] | None:
+        """What :meth:`weigh` returns, or None as soon as the pair cannot reach ``floor``:
+        the comparisons that can add most go first, and the rest are skipped once even
+        their best levels would not lift the weight to ``floor`` (term frequencies only
+        lower an agreement's weight, so the bound holds)."""
+        total = self._prior_weight
+        personal = given = 0.0
+        headroom = self._headroom
+        if total + headroom[0] < floor:
+            return None
+        for position, i in enumerate(self._order, start=1):
+            x, y = a[i], b[i]
+            if x is not None and y is not None:
+                c = self.comparisons[i]
+                comparison = c.comparison
+                part = c.weight(comparison.level(x, y, self._tests[comparison.name]), x.value)[0]
+                total += part
+                if not comparison.household:
+                    personal += part
+                    if comparison.field == GIVEN_NAME:
+                        given = part
+            if total + headroom[position] < floor:
+                return None
+        return total, max(personal, given)
 
     def score(self, a: Sequence[Prepared | None], b: Sequence[Prepared | None]) -> Waterfall:
         parts = []

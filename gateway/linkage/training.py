@@ -31,7 +31,7 @@ from forms import NameVariants
 from gateway.linkage.comparisons import Prepared
 from gateway.linkage.defaults import DEFAULT_PRIOR, default_model
 from gateway.linkage.em import Floats, estimate_m, level_shares
-from gateway.linkage.model import ComparisonModel, LevelParameters, MatchModel
+from gateway.linkage.model import GIVEN_NAME, ComparisonModel, LevelParameters, MatchModel
 from gateway.linkage.prior import random_prior
 from gateway.linkage.settings import BlockingRule, MatchingSettings
 from gateway.matching import BLOCKING_FIELDS, asked_of, key_of
@@ -137,6 +137,7 @@ async def train(
             prior_start,
             fixed=blocked,
             household=[c.household for c in comparisons],
+            given=[c.field == GIVEN_NAME for c in comparisons],
         )
         report.iterations = max(report.iterations, session.iterations)
         report.converged = session.converged and (report.converged or len(sessions) == 0)

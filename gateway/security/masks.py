@@ -4,7 +4,9 @@ A role's ``mask: {Customer.phone: last4}`` hides the customer's phone numbers wh
 appears in an answer, not only in ``Customer.phone``: the values of ``phones``, a link's
 ``matchedBy.value`` when it matched by phone, the phone fields of raw records (``data``,
 ``fields``), the conflicts of its provenance, and any other string of the answer or its error
-messages equal to a phone number the request masked. A mask on another type's field
+messages equal to a phone number the request masked. ``Customer.<attribute>`` names an
+attribute of the config's own (``Customer.national_id: last4``) the same way: its values in
+``identifiers``, a link's ``matchedBy.value`` and raw records. A mask on another type's field
 (``Address.line1: redact``) covers that field and its provenance conflicts.
 """
 
@@ -46,10 +48,14 @@ def attribute_masks(policy: RolePolicy) -> dict[str, str]:
     found: dict[str, str] = {}
     for pattern, kind in policy.mask.items():
         type_name, _, field = pattern.partition(".")
+        if type_name != "Customer":
+            continue
         attribute = _BY_NAME.get(field)
-        if type_name == "Customer" and attribute is not None:
+        if attribute is not None:
             for name in attribute.reads:
                 found[name] = kind
+        elif field.isidentifier() and field.islower():
+            found[field] = kind  # an attribute of the config's own (``attributes:``)
     return found
 
 

@@ -3,6 +3,8 @@ duplicates inside one system, rivals, and the waterfall every link carries."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from gateway.config import load_settings
 from gateway.identity import Identity, Seed
 from gateway.recorded import Recording
 from gateway.runtime import Runtime, batch_settings
+from gateway.security.settings import SecuritySettings
+from tests.gateway.test_security import ask, new_key
 from tests.support.gateway import gateway, graphql
 
 FILES = {
@@ -212,3 +216,28 @@ async def test_a_value_from_a_model_link_names_the_model_in_its_provenance(estat
     assert entry["linkedBy"]["rule"] == "model"
     assert entry["linkedBy"]["modelVersion"] == "default-1"
     assert entry["linkedBy"]["probability"] >= 0.95
+
+
+async def test_a_mask_on_a_custom_attribute_follows_its_value(estate: Path, tmp_path: Path) -> None:
+    security = SecuritySettings.model_validate(
+        {
+            "enabled": True,
+            "api_keys": {"store": f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"},
+            "audit": {"path": str(tmp_path / "audit.log"), "queue": 16},
+            "roles": {"agent": {"sources": "*", "mask": {"Customer.national_id": "last4"}}},
+        }
+    )
+    settings = dataclasses.replace(
+        load_settings(estate / "c360.yaml", environ={}), security=security
+    )
+    query = """{ customer(sourceKey: {source: "tax", key: "T1"}) {
+        identifiers { kind value } identities { key matchedBy { identifier value } } }
+      record(source: "tax", entity: "person", key: "T1") { data } }"""
+    async with gateway(settings) as client:
+        headers = {"X-API-Key": await new_key(tmp_path, "agent")}
+        answer = await ask(client, query, headers)
+    assert "errors" not in answer.json(), answer.text
+    text = json.dumps(answer.json()["data"])
+    assert "ab123456" not in text.lower()
+    assert "3456" in text  # shown masked, not dropped
+    assert answer.json()["data"]["customer"]["identifiers"][0]["value"].startswith("*")
