@@ -109,10 +109,22 @@ class CustomAttribute(_Strict):
     """A person attribute a config adds to the catalogue (``attributes:``), such as a
     national id or a membership number: sources map it, identity may use it as an
     identifier, a look-up or a comparison, and ``Customer.identifiers`` lists its values.
-    It is personal data unless ``personal: false``."""
+    Its values are personal data: audited and maskable like the customer's own fields;
+    ``personal: false`` is refused, since ``identifiers`` lists every custom attribute's
+    values under one personal type."""
 
     description: str = ""
     personal: bool = True
+
+    @field_validator("personal")
+    @classmethod
+    def _personal(cls, personal: bool) -> bool:
+        if not personal:
+            raise ValueError(
+                "personal: false is not supported: the values of every attribute of your own"
+                " are personal data (audited, maskable); leave it out"
+            )
+        return personal
 
 
 def _rule_shorthand(value: Any) -> Any:

@@ -245,3 +245,11 @@ def test_nickname_files_extend_the_shipped_tables(tmp_path: Path) -> None:
     settings = load(tmp_path, VALID + "forms:\n  nicknames: [ours.txt]\n", CRM_KEY="k")
     assert settings.name_variants.equivalent("Zeb", "Zebulon")
     assert settings.name_variants.equivalent("Maggie", "Margaret")
+
+
+def test_an_attribute_of_our_own_cannot_be_declared_not_personal(tmp_path: Path) -> None:
+    text = "attributes:\n  membership_no: {description: Club number, personal: false}\n" + VALID
+    found = problems(tmp_path, text, CRM_KEY="k")
+    assert len(found) == 1, found
+    assert found[0].startswith("c360.yaml:2: attributes.membership_no.personal:"), found
+    assert "personal: false is not supported" in found[0]
