@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import math
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.streaming import SSETransport
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.types.execution import PreExecutionError
 
 from gateway.context import GatewayContext
 from gateway.security.authentication import Credentials
 from gateway.security.purpose import purpose_problem
+from gateway.security.rate_limit import drawn
 
 if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
@@ -71,17 +75,29 @@ async def connect(context: GatewayContext) -> None:
 
 class _PerOperation:
     """The schema, with each operation of a connection run on a context of its own: a
-    subscription renews its context on every event, which two operations must not share."""
+    subscription renews its context on every event, which two operations must not share.
+    Each operation draws from its principal's rate limit, as an HTTP request does."""
 
     def __init__(self, schema: BaseSchema) -> None:
         self.schema = schema
 
     async def stream(self, query: str | None, **kwargs: Any) -> Any:
         connection: GatewayContext = kwargs.pop("context_value")
-        own = connection.runtime.context(
+        runtime = connection.runtime
+        limiter = runtime.limiter
+        if limiter is not None:
+            wait = await drawn(runtime.settings.security, limiter, connection.principal)
+            if wait > 0:
+                return _refused("too many requests; retry later", "RATE_LIMITED", wait)
+        own = runtime.context(
             connection.request, connection.response, connection.principal, connection.purpose
         )
         return await self.schema.stream(query, context_value=own, **kwargs)
+
+
+async def _refused(message: str, code: str, retry_after: float) -> AsyncIterator[Any]:
+    extensions = {"code": code, "retryAfter": math.ceil(retry_after)}
+    yield PreExecutionError(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
 class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):

@@ -24,7 +24,7 @@ from gateway.live import LiveSettings, Subscribers
 from gateway.security.principal import Principal
 from tests.docs.blocks import ROOT, fenced
 from tests.gateway.test_cli import wait_until_served
-from tests.gateway.test_security import new_key, owners, secured
+from tests.gateway.test_security import new_key, owners, secured, with_limits
 from tests.support.backends import write_csv
 from tests.support.demo_estate import DemoEstate
 from tests.support.live import (
@@ -334,3 +334,28 @@ async def test_a_field_the_role_may_not_read_refuses_the_subscription(
     [error] = refused["payload"]["errors"]
     assert error["extensions"]["code"] == "FORBIDDEN" and "Customer.birthDate" in error["message"]
     assert ended == {"id": "born", "type": "complete"}
+
+
+async def test_operations_over_a_websocket_draw_from_the_principals_rate_limit(
+    demo_estate: DemoEstate, tmp_path: Path, clock: ManualClock
+) -> None:
+    settings = with_limits(live_settings(demo_estate, tmp_path), "agent", rate=0.01, burst=3)
+    key = await new_key(tmp_path, "agent")
+    with live_gateway(settings, clock) as gateway:
+        async with ws_session(gateway, {"X-API-Key": key}) as socket:
+            answers = []
+            for op in "abcde":
+                message = {
+                    "id": op,
+                    "type": "subscribe",
+                    "payload": {"query": "{ sources { name } }"},
+                }
+                await socket.send(json.dumps(message))
+                answer = await receive(socket)
+                if answer["type"] == "next":
+                    assert (await receive(socket))["type"] == "complete"
+                answers.append(answer)
+    assert [a["type"] for a in answers[:2]] == ["next", "next"]
+    refused = answers[-1]
+    assert refused["type"] == "error", refused
+    assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
