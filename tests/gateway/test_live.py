@@ -191,9 +191,21 @@ async def _tasks() -> int:
     return len(asyncio.all_tasks())
 
 
+@pytest.fixture
+def unthrottled(
+    demo_estate: DemoEstate, tmp_path: Path, clock: ManualClock
+) -> Iterator[LiveGateway]:
+    """The served gateway, with a rate limit agents never reach."""
+    settings = live_settings(demo_estate, tmp_path)
+    settings = with_limits(settings, "agent", rate=1e6, burst=100_000)
+    with live_gateway(settings, clock) as gateway:
+        yield gateway
+
+
 async def test_a_thousand_subscribe_and_disconnect_cycles_leave_no_task(
-    served: LiveGateway, tmp_path: Path
+    unthrottled: LiveGateway, tmp_path: Path
 ) -> None:
+    served = unthrottled
     key = await new_key(tmp_path, "agent")
     async with ws_session(served, {"X-API-Key": key}) as socket:  # warm the cache
         await subscribe(socket, "warm", "crm:C-000001")
