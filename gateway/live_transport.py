@@ -8,9 +8,11 @@ can set headers on the handshake may send them there instead)::
     {"type": "connection_init", "payload": {"X-API-Key": "c360_...", "C360-Purpose": "call"}}
 
 They are checked exactly as an HTTP request's are (:class:`~gateway.security.authentication.
-Credentials`); refused credentials close the socket with 4403. Every ``server.live.heartbeat``
-the gateway sends a ``ping``, so that proxies keep an idle connection open and a client can
-tell a dead one; the timer runs on the runtime's clock.
+Credentials`); refused credentials close the socket with 4403. They are checked again for
+every operation the connection sends, which also draws from the principal's rate limit: a key
+revoked since, or a caller past its rate, gets the operation refused with the code. Every
+``server.live.heartbeat`` the gateway sends a ``ping``, so that proxies keep an idle connection
+open and a client can tell a dead one; the timer runs on the runtime's clock.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import PreExecutionError
 
 from gateway.context import GatewayContext
-from gateway.security.authentication import Credentials
+from gateway.security.authentication import Credentials, Verdict
 from gateway.security.purpose import purpose_problem
 from gateway.security.rate_limit import drawn
 
@@ -48,25 +50,36 @@ def _as_headers(payload: Mapping[str, Any], handshake: Mapping[str, str]) -> dic
     return headers
 
 
+def _presented(context: GatewayContext, payload: Mapping[str, Any]) -> dict[str, bytes]:
+    websocket = context.request
+    handshake = dict(websocket.headers) if websocket is not None else {}
+    return _as_headers(payload, handshake)
+
+
+async def _verdict(context: GatewayContext, headers: Mapping[str, bytes]) -> Verdict:
+    runtime = context.runtime
+    assert runtime.limiter is not None
+    credentials = Credentials(
+        runtime.settings.security, runtime.keys, runtime.tokens, runtime.limiter
+    )
+    websocket = context.request
+    client = websocket.client.host if websocket is not None and websocket.client else "unknown"
+    return await credentials.check(headers, client)
+
+
 async def connect(context: GatewayContext) -> None:
     """Who opened this connection, from its ``connection_init`` payload; refused as an HTTP
     request with the same credentials would be."""
     payload, context.connection_params = context.connection_params or {}, None
     runtime = context.runtime
-    websocket = context.request
-    handshake = dict(websocket.headers) if websocket is not None else {}
-    headers = _as_headers(payload, handshake)
+    headers = _presented(context, payload)
     problem = purpose_problem(headers.get("c360-purpose", b""))
     if problem is not None:
         raise ConnectionRejectionError({"code": "BAD_REQUEST", "message": problem})
     context.purpose = headers.get("c360-purpose", b"").decode("latin-1")
     if runtime.limiter is None:
         return  # security is off: everyone is the same nobody, as over HTTP
-    credentials = Credentials(
-        runtime.settings.security, runtime.keys, runtime.tokens, runtime.limiter
-    )
-    client = websocket.client.host if websocket is not None and websocket.client else "unknown"
-    verdict = await credentials.check(headers, client)
+    verdict = await _verdict(context, headers)
     if verdict.principal is None:
         raise ConnectionRejectionError({"code": verdict.code, "message": verdict.message})
     context.principal = verdict.principal
@@ -76,16 +89,22 @@ async def connect(context: GatewayContext) -> None:
 class _PerOperation:
     """The schema, with each operation of a connection run on a context of its own: a
     subscription renews its context on every event, which two operations must not share.
-    Each operation draws from its principal's rate limit, as an HTTP request does."""
+    Each operation is checked as an HTTP request is: the connection's credentials again (a
+    key revoked since is refused) and a draw from its principal's rate limit."""
 
     def __init__(self, schema: BaseSchema) -> None:
         self.schema = schema
+        self.payload: Mapping[str, Any] = {}  # the connection_init payload
 
     async def stream(self, query: str | None, **kwargs: Any) -> Any:
         connection: GatewayContext = kwargs.pop("context_value")
         runtime = connection.runtime
         limiter = runtime.limiter
         if limiter is not None:
+            verdict = await _verdict(connection, _presented(connection, self.payload))
+            if verdict.principal != connection.principal:
+                message = verdict.message or "the connection's credentials no longer hold"
+                return _refused(message, verdict.code or "UNAUTHENTICATED", verdict.retry_after)
             wait = await drawn(runtime.settings.security, limiter, connection.principal)
             if wait > 0:
                 return _refused("too many requests; retry later", "RATE_LIMITED", wait)
@@ -96,7 +115,9 @@ class _PerOperation:
 
 
 async def _refused(message: str, code: str, retry_after: float) -> AsyncIterator[Any]:
-    extensions = {"code": code, "retryAfter": math.ceil(retry_after)}
+    extensions: dict[str, Any] = {"code": code}
+    if retry_after:
+        extensions["retryAfter"] = math.ceil(retry_after)
     yield PreExecutionError(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
@@ -106,10 +127,13 @@ class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = cast("BaseSchema", _PerOperation(self.schema))
+        self._operations = _PerOperation(self.schema)
+        self.schema = cast("BaseSchema", self._operations)
         self._heartbeat: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: Any) -> None:
+        payload = message.get("payload") if isinstance(message, Mapping) else None
+        self._operations.payload = payload if isinstance(payload, Mapping) else {}
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat(), name="c360-ws-heartbeat")

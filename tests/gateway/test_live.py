@@ -371,3 +371,21 @@ async def test_operations_over_a_websocket_draw_from_the_principals_rate_limit(
     refused = answers[-1]
     assert refused["type"] == "error", refused
     assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_a_revoked_key_runs_nothing_more_over_its_open_websocket(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    query = {"query": "{ sources { name } }"}
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await socket.send(json.dumps({"id": "before", "type": "subscribe", "payload": query}))
+        before = await receive(socket)
+        await receive(socket)  # complete
+        assert served.runtime.keys is not None
+        assert await served.on_server(served.runtime.keys.revoke(key.split("_")[1]))
+        await socket.send(json.dumps({"id": "after", "type": "subscribe", "payload": query}))
+        after = await receive(socket)
+    assert before["type"] == "next"
+    assert after["type"] == "error", after
+    assert after["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
