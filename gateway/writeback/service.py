@@ -8,7 +8,7 @@
 1. the values are checked (:func:`~gateway.writeback.changes.validated`): nothing is touched
    when one is refused;
 2. an idempotency key seen before answers with that request's writes as they stand now, and
-   sends nothing (a key reused for another change is refused);
+   sends nothing (a key reused for another change, or by another principal, is refused);
 3. the customer is resolved, within the caller's row scope (not found otherwise);
 4. each linked record holding a changed field gets one write, recorded in the outbox before
    anything is sent (:mod:`gateway.writeback.outbox`), then sent, all systems at once
@@ -155,19 +155,20 @@ class WriteBack:
         holders: Callable[[CustomerView], Awaitable[list[Record]]],
     ) -> WriteResult:
         digest = fingerprint(operation, customer_id, fields)
+        principal = context.principal
+        caller = f"{principal.kind}:{principal.id}" if principal else "none"
         if key is not None:
-            replay = await self._replay(key, digest)
+            replay = await self._replay(key, digest, caller)
             if replay is not None:
                 return replay
         identity = await context.resolver.resolve(_seed(context, customer_id))
         if identity is None or not visible(identity, context):
             raise CustomerNotFound(customer_id)
         records = await holders(CustomerView(identity, context))
-        principal = context.principal
         request = WriteRequest(
             operation=operation,
             customer=identity.id,
-            principal=f"{principal.kind}:{principal.id}" if principal else "none",
+            principal=caller,
             purpose=context.purpose,
             fingerprint=digest,
             idempotency_key=key,
@@ -176,7 +177,7 @@ class WriteBack:
         now = self.clock.now()
         if await self.outbox.record(request, writes, now, self.settings.lease) is None:
             assert key is not None  # a concurrent request with the same key recorded first
-            replay = await self._replay(key, digest)
+            replay = await self._replay(key, digest, caller)
             assert replay is not None
             return replay
         sent = await asyncio.gather(
@@ -187,11 +188,13 @@ class WriteBack:
         await self._audit(context, request, outcome)
         return WriteResult(identity.id, request.id, False, outcome)
 
-    async def _replay(self, key: str, digest: str) -> WriteResult | None:
+    async def _replay(self, key: str, digest: str, caller: str) -> WriteResult | None:
+        """The earlier request with this key, answered again; only to the principal that
+        sent it (another never sees its customer or records, whatever its row scope)."""
         earlier = await self.outbox.request(key)
         if earlier is None:
             return None
-        if earlier.fingerprint != digest:
+        if earlier.fingerprint != digest or earlier.principal != caller:
             raise IdempotencyKeyReused(key)
         return WriteResult(earlier.customer, earlier.id, True, await self.outbox.writes(earlier.id))
 

@@ -375,3 +375,32 @@ async def test_a_value_a_system_refuses_shows_its_message_beside_the_systems_tha
         assert systems[source]["status"] == "FAILED"
         assert systems[source]["code"] == "WRITE_REJECTED"
         assert "a phone number needs at least 10 digits" in systems[source]["message"]
+
+
+async def test_an_idempotency_key_replays_only_for_the_principal_that_used_it(
+    estate: Estate,
+) -> None:
+    # a dealer role that may write, as docs/write-back.md allows: its row scope holds
+    roles = dict(estate.settings.security.roles)
+    dealer = roles["dealer"]
+    roles["dealer"] = dealer.model_copy(update={"allow": [*dealer.allow, "Mutation.updateContact"]})
+    security = estate.settings.security.model_copy(update={"roles": roles})
+    settings = dataclasses.replace(estate.settings, security=security)
+    app = create_app(settings, clock=ManualClock())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://c360.test"
+        ) as client,
+    ):
+        runtime: Runtime = app.state.runtime
+        agent = await key_for(runtime, "agent")
+        outsider = await key_for(runtime, "dealer", "D-NONE")  # a dealer with no customer
+        keys = await linked(estate, client, agent, "crm", "billing")
+        asked = {"id": f"crm:{keys['crm']}", "phone": "(646) 555-0144", "key": "call-9113"}
+        first = await ask(client, agent, UPDATE, **asked)
+        replayed = await ask(client, outsider, UPDATE, **asked)
+    assert "errors" not in first, first
+    assert replayed.get("data") is None, replayed
+    assert replayed["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert keys["crm"] not in json.dumps(replayed)
