@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import GraphQLError
@@ -29,7 +29,7 @@ from strawberry.http.streaming import SSETransport
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from gateway.context import GatewayContext
 from gateway.security.authentication import Credentials, Verdict
@@ -111,7 +111,27 @@ class _PerOperation:
         own = runtime.context(
             connection.request, connection.response, connection.principal, connection.purpose
         )
-        return await self.schema.stream(query, context_value=own, **kwargs)
+        results = await self.schema.stream(query, context_value=own, **kwargs)
+        return results if limiter is None else self._while_credentials_hold(connection, results)
+
+    async def _while_credentials_hold(
+        self, connection: GatewayContext, results: AsyncGenerator[Any]
+    ) -> AsyncIterator[Any]:
+        """The operation's answers; each after the first (a subscription's next change) only
+        while the connection's credentials still hold: a revoked key's ends with its refusal."""
+        async with contextlib.aclosing(results):
+            first = True
+            async for result in results:
+                if not first:
+                    verdict = await _verdict(connection, _presented(connection, self.payload))
+                    if verdict.principal != connection.principal:
+                        message = verdict.message or "the connection's credentials no longer hold"
+                        code = verdict.code or "UNAUTHENTICATED"
+                        error = GraphQLError(message, extensions={"code": code})
+                        yield ExecutionResult(data=None, errors=[error])
+                        return
+                first = False
+                yield result
 
 
 async def _refused(message: str, code: str, retry_after: float) -> AsyncIterator[Any]:

@@ -389,3 +389,19 @@ async def test_a_revoked_key_runs_nothing_more_over_its_open_websocket(
     assert before["type"] == "next"
     assert after["type"] == "error", after
     assert after["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_revoked_key_hears_no_more_changes_on_its_subscription(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    async with ws_session(served, {"X-API-Key": key}) as socket:
+        await subscribe(socket, "1", "crm:C-000001")
+        now = await receive(socket)
+        assert served.runtime.keys is not None
+        assert await served.on_server(served.runtime.keys.revoke(key.split("_")[1]))
+        await served.hook("crm", SECRET, "person", "C-000001")
+        after = await receive(socket)
+    assert now["type"] == "next"
+    assert after["type"] == "next" and after["payload"].get("data") is None, after
+    assert after["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
