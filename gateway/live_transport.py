@@ -39,7 +39,7 @@ from gateway.security.rate_limit import drawn
 if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
 
-__all__ = ["LiveTransport", "connect", "sse_transport"]
+__all__ = ["LiveTransport", "connect", "credentials_hold", "sse_transport"]
 
 
 def _as_headers(payload: Mapping[str, Any], handshake: Mapping[str, str]) -> dict[str, bytes]:
@@ -84,6 +84,16 @@ async def connect(context: GatewayContext) -> None:
         raise ConnectionRejectionError({"code": verdict.code, "message": verdict.message})
     context.principal = verdict.principal
     context.policy = runtime.settings.security.policy(verdict.principal.role)
+
+
+async def credentials_hold(context: GatewayContext) -> bool:
+    """Whether the credentials of a live HTTP stream (GraphQL over SSE) still hold: a key
+    revoked since does not. A websocket's operations are checked by :class:`LiveTransport`."""
+    request = context.request
+    if context.runtime.limiter is None or request is None or request.scope["type"] != "http":
+        return True
+    headers = {name.lower(): value.encode("latin-1") for name, value in request.headers.items()}
+    return (await _verdict(context, headers)).principal == context.principal
 
 
 class _PerOperation:

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.identity import Seed
+from gateway.live_transport import credentials_hold
 from schema.customer import Customer
 from schema.query import find_customer, seed_of
 
@@ -39,6 +40,8 @@ async def _changes(
                 # answer asks the sources for those alone
                 if not event.touches(context.recording.info, *names):
                     continue
+                if not await credentials_hold(context):
+                    return  # a key revoked since: the stream ends
                 runtime.renew(context)
                 customer = await find_customer(info, seed)
                 if customer is None:

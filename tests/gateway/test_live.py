@@ -405,3 +405,23 @@ async def test_a_revoked_key_hears_no_more_changes_on_its_subscription(
     assert now["type"] == "next"
     assert after["type"] == "next" and after["payload"].get("data") is None, after
     assert after["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_revoked_key_hears_no_more_changes_over_sse(
+    served: LiveGateway, tmp_path: Path
+) -> None:
+    key = await new_key(tmp_path, "agent")
+    body = {"query": CUSTOMER_CHANGED, "variables": {"id": "crm:C-000001"}}
+    headers = {"X-API-Key": key, "Accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=served.url) as client,
+        client.stream("POST", "/graphql", json=body, headers=headers) as response,
+    ):
+        events = sse_events(response)
+        first = await asyncio.wait_for(anext(events), 5)
+        assert served.runtime.keys is not None
+        assert await served.on_server(served.runtime.keys.revoke(key.split("_")[1]))
+        await served.hook("crm", SECRET, "person", "C-000001")
+        second = await asyncio.wait_for(anext(events), 5)
+    assert first[0] == "next"
+    assert second[0] == "complete", second
