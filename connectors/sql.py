@@ -31,6 +31,7 @@ creating it)::
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -64,6 +65,8 @@ from model.records import Record
 from model.timestamps import parse_timestamp
 
 __all__ = ["SqlConfig", "SqlConnector", "SqlEntityConfig", "SqlWrite"]
+
+logger = logging.getLogger(__name__)
 
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -270,7 +273,9 @@ class SqlConnector(Connector):
             try:
                 await conn.execute(sa.update(table).where(key_column == key).values(typed))
             except sa_exc.IntegrityError as exc:
-                raise WriteRejected(self.name, str(exc.orig or exc).splitlines()[0]) from exc
+                logger.warning("%s: writing %s refused: %s", self.name, entity, exc.orig or exc)
+                written = {cfg.fields[name]: name for name in change.values if name in spec.fields}
+                raise WriteRejected(self.name, _refusal(exc, written)) from exc
 
     async def _prefix(
         self, spec: EntitySpec, table: sa.Table, lookup: Lookup, value: str, what: str
@@ -411,6 +416,37 @@ def _compared(column: sa.Column[Any], lookup: Lookup) -> sa.ColumnElement[Any]:
 
 def _register_family_key(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.create_function(FAMILY_KEY_FUNCTION, 1, family_key, deterministic=True)
+
+
+# SQLSTATE class 23 (integrity constraint violation), and SQLite's words for the same
+_BROKEN_RULES = (
+    ("23505", "UNIQUE", "already taken by another record"),
+    ("23502", "NOT NULL", "required"),
+    ("23503", "FOREIGN KEY", "refers to a record the system does not hold"),
+    ("23514", "CHECK", "not accepted by the system's rules"),
+)
+
+
+def _refusal(exc: sa_exc.IntegrityError, written: Mapping[str, str]) -> str:
+    """What the caller is told of a broken constraint: the rule, and the canonical fields
+    written whose columns it names. The database's own words name tables, columns,
+    constraints and the values of other rows, so they go to the log only."""
+    text = str(exc.orig or exc)
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    detail = getattr(exc.orig, "detail", None)
+    said = f"{text} {detail}" if detail else text
+    rule = next(
+        (
+            words
+            for code, prefix, words in _BROKEN_RULES
+            if state == code or text.startswith(prefix)
+        ),
+        "not accepted by the system's rules",
+    )
+    fields = sorted(
+        field for column, field in written.items() if re.search(rf"\b{re.escape(column)}\b", said)
+    )
+    return f"{', '.join(fields)}: {rule}" if fields else rule
 
 
 def _typed(column: sa.Column[Any], value: str) -> Any:

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from connectors.errors import NotWritable, SourceBadResponse, WriteConflict, WriteRejected
 from connectors.graphql import GraphqlConfig, GraphqlConnector
@@ -20,8 +22,9 @@ from connectors.rest import RestConfig, RestConnector
 from connectors.soap import SoapConfig, SoapConnector
 from connectors.writing import Change, source_value
 from gateway.config import ConfigError, load_settings
-from tests.support.backends import soap_source, write_sqlite
+from tests.support.backends import soap_source, write_postgres, write_sqlite
 from tests.support.build import make_connector
+from tests.support.postgres import PostgresServer
 
 
 @pytest.mark.parametrize(
@@ -113,6 +116,46 @@ async def test_sql_updates_one_row_in_a_transaction_conditionally(tmp_path: Path
     with sqlite3.connect(tmp_path / "b.db") as db:
         row = db.execute("SELECT phone FROM people WHERE id = 'P-1'").fetchone()
     assert row == ("2176702732",)
+
+
+async def _unique_given_names(database: str, tmp_path: Path, request: Any) -> dict[str, Any]:
+    """The test estate with one more rule in the database: given names are unique."""
+    if database == "sqlite":
+        block = write_sqlite(tmp_path / "b.db")
+        with sqlite3.connect(tmp_path / "b.db") as db:
+            db.execute("CREATE UNIQUE INDEX one_family ON people (first_name)")
+        return block
+    server: PostgresServer = request.getfixturevalue("postgres")
+    schema = f"t_{tmp_path.name[-12:].replace('-', '_').lower()}"
+    block = await write_postgres(server.url, schema)
+    engine = create_async_engine(server.url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.text(f'CREATE UNIQUE INDEX one_family ON "{schema}".people (first_name)')
+        )
+    await engine.dispose()
+    return block
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_a_broken_database_rule_is_named_by_the_field_not_the_schema(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    block = await _unique_given_names(database, tmp_path, request)
+    block["entities"]["person"]["write"] = {"fields": ["given_name", "city"]}
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    async with make_connector("billing", block, tmp_path) as billing:
+        with pytest.raises(WriteRejected) as raised:
+            # Bob's given name, already held by another row
+            await billing.write(
+                "person", Change("P-1", {"given_name": "Bob", "city": "X"}, None, at)
+            )
+    said = raised.value.public_message  # type: ignore[attr-defined]
+    assert said == "billing: given_name: already taken by another record"
+    for hidden in ("people", "first_name", "one_family", "Bob", "UNIQUE", "constraint"):
+        assert hidden not in said
 
 
 def soap(**write: Any) -> SoapConnector:
