@@ -10,30 +10,51 @@ auto-configuration, or code), every function here does nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-__all__ = ["inject", "span"]
+__all__ = ["active", "inject", "refresh", "span"]
 
 _propagate: Any
-_tracer: Any
+_trace: Any
 try:
     from opentelemetry import propagate as _propagate
-    from opentelemetry import trace
+    from opentelemetry import trace as _trace
 
-    _tracer = trace.get_tracer("c360")
+    _tracer = _trace.get_tracer("c360")
 except ImportError:  # the extra is not installed
-    _propagate = None
-    _tracer = None
+    _propagate = _trace = _tracer = None
+
+_NOTHING: AbstractContextManager[None] = nullcontext()
+_on: bool | None = None
+
+
+def active() -> bool:
+    """Whether spans are recorded: OpenTelemetry is installed and a tracer provider is set.
+
+    Until one is, OpenTelemetry's own API hands out spans that record nothing, at a cost per
+    span; here nothing at all is done. Asked once, and again by :func:`refresh` (the gateway
+    does at start, after the deployment's auto-configuration has set its provider).
+    """
+    return refresh() if _on is None else _on
+
+
+def refresh() -> bool:
+    """Look again for a tracer provider (one set by code after the first span)."""
+    global _on
+    _on = _trace is not None and not isinstance(
+        _trace.get_tracer_provider(), _trace.ProxyTracerProvider
+    )
+    return _on
+
+
+def span(name: str, **attributes: Any) -> AbstractContextManager[None]:
+    """A span named ``name`` around the block, with string, number or boolean attributes."""
+    return _recorded(name, attributes) if active() else _NOTHING
 
 
 @contextmanager
-def span(name: str, **attributes: Any) -> Iterator[None]:
-    """A span named ``name`` around the block, with string, number or boolean attributes."""
-    if _tracer is None:
-        with nullcontext():
-            yield
-        return
+def _recorded(name: str, attributes: dict[str, Any]) -> Iterator[None]:
     with _tracer.start_as_current_span(name) as current:
         for key, value in attributes.items():
             if value is not None:
@@ -42,7 +63,8 @@ def span(name: str, **attributes: Any) -> Iterator[None]:
 
 
 def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
-    """Add the current trace context (W3C ``traceparent``) to outgoing headers."""
-    if _propagate is not None:
+    """Add the current trace context (W3C ``traceparent``) to outgoing headers. Without a
+    tracer provider there is none: c360 reads no trace context from its callers."""
+    if active():
         _propagate.inject(headers)
     return headers

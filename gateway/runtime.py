@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from connectors import tracing
 from gateway.answers import AnswerCache
 from gateway.batcher import Batcher
 from gateway.cache import RecordCache, open_store
@@ -137,6 +138,7 @@ class Runtime:
     def start(self) -> None:
         """Open the sources and the cache; start the audit writer."""
         settings = self.settings
+        tracing.refresh()  # a tracer provider the deployment set before start is used
         self._views.clear()
         self._sources = SourceSet.open(settings)
         self.relations = Relations.from_sources(self._sources)
