@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: server.port, 8000)")
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
     serve.add_argument("--plain-logs", action="store_true", help="text logs instead of JSON lines")
 
     check = commands.add_parser("check", help="validate a config file and report every problem")
@@ -168,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(settings.summary())
         _replica_warnings(settings)
         return _probe(settings, args.probe_rows) if args.probe else 0
-    return _serve(settings, args.host, args.port, args.log_level, args.workers, not args.plain_logs)
+    workers = settings.server.workers if args.workers is None else args.workers
+    if workers < 1:
+        print("c360 serve: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    return _serve(settings, args.host, args.port, args.log_level, workers, not args.plain_logs)
 
 
 def _load(path: str) -> Settings | None:
@@ -183,18 +187,20 @@ def _load(path: str) -> Settings | None:
 
 
 def _replica_warnings(settings: Settings) -> None:
-    """On stderr, at the line of ``server.replicas``: the state its gateways would each keep."""
+    """On stderr, at the line of ``server.replicas`` (or ``server.workers``, the larger): the
+    state its gateways would each keep."""
     from gateway._yaml import load_yaml
     from gateway.shared_state import fleet_warnings
 
-    replicas = settings.server.replicas
-    warnings = fleet_warnings(settings, replicas)
+    replicas, workers = settings.server.replicas, settings.server.workers
+    key, gateways = ("replicas", replicas) if replicas >= workers else ("workers", workers)
+    warnings = fleet_warnings(settings, gateways, one_machine=key == "workers")
     if warnings:
         text = settings.path.read_text(encoding="utf-8")
-        line = load_yaml(text, os.environ).line_of(("server", "replicas"))
+        line = load_yaml(text, os.environ).line_of(("server", key))
         for warning in warnings:
             print(
-                f"{settings.path}:{line}: server.replicas: warning: {replicas} gateways,"
+                f"{settings.path}:{line}: server.{key}: warning: {gateways} gateways,"
                 f" {warning.message} (set {warning.setting})",
                 file=sys.stderr,
             )

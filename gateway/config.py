@@ -92,6 +92,8 @@ class ServerSettings(BaseModel):
     federation: bool = False  # serve /graphql as an Apollo Federation 2 subgraph
     # how many gateways serve this config; above 1, state kept in memory is a warning
     replicas: int = Field(default=1, ge=1, le=10_000)
+    # worker processes of `c360 serve` on this machine (`--workers` overrides)
+    workers: int = Field(default=1, ge=1, le=256)
     cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
     http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
     compression: CompressionSettings = CompressionSettings()

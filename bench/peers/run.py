@@ -3,6 +3,10 @@ uncached and with the memory cache warm, appended to bench/RESULTS.md.
 
     python bench/peers/run.py                  # 10 s per run, 2 alternating rounds
     python bench/peers/run.py --duration 20 --rounds 3 --no-record
+    python bench/peers/run.py --workers 2      # c360 with two worker processes
+
+With ``--workers`` above 1, run.sh's CPU column for c360 reads 0: it reads the supervisor
+process, not its workers.
 """
 
 from __future__ import annotations
@@ -54,12 +58,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="c360 worker processes")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    workers = f"C360_WORKERS={args.workers}"
     runs = {
-        "uncached": run("uncached", {}, args.duration, args.rounds),
+        "uncached": run("uncached", {"C360_ENV": workers}, args.duration, args.rounds),
         "memory cache warm": run(
-            "memory cache warm", {"C360_ENV": "C360_CACHE=true"}, args.duration, args.rounds
+            "memory cache warm",
+            {"C360_ENV": f"C360_CACHE=true {workers}"},
+            args.duration,
+            args.rounds,
         ),
     }
     if args.no_record:
@@ -69,7 +78,8 @@ def main() -> None:
         "",
         f"### peerbench, {when}",
         "",
-        f"`python bench/peers/run.py --duration {args.duration} --rounds {args.rounds}` on "
+        f"`python bench/peers/run.py --duration {args.duration} --rounds {args.rounds}"
+        f" --workers {args.workers}` on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
         "",
     ]

@@ -100,6 +100,28 @@ def test_check_warns_of_state_a_fleet_would_keep_apart(tmp_path: Path) -> None:
     assert (clean.returncode, clean.stderr) == (0, "")
 
 
+def test_check_warns_of_state_the_workers_of_one_machine_would_keep_apart(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "c360.yaml").write_text(KEYED + "server:\n  replicas: 1\n  workers: 2\n")
+    result = c360("check", "c360.yaml", cwd=tmp_path)
+    assert result.returncode == 0
+    warned = [line.split(" kept in ")[0] for line in result.stderr.splitlines()]
+    # the SQLite key store is one file on one machine: the workers share it
+    assert warned == [
+        "c360.yaml:14: server.workers: warning: 2 gateways, cache",
+        "c360.yaml:14: server.workers: warning: 2 gateways, rate limits",
+        "c360.yaml:14: server.workers: warning: 2 gateways, live-update event bus",
+        "c360.yaml:14: server.workers: warning: 2 gateways, automatic persisted queries",
+    ]
+
+
+def test_serve_refuses_no_workers(tmp_path: Path) -> None:
+    (tmp_path / "c360.yaml").write_text(KEYED)
+    result = c360("serve", "--config", "c360.yaml", "--workers", "0", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, "c360 serve: --workers must be 1 or more\n")
+
+
 def test_schema_prints_sdl(tmp_path: Path) -> None:
     result = c360("schema", cwd=tmp_path)
     assert result.returncode == 0
