@@ -50,6 +50,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.nodes import Selection, convert_selections
 
+from gateway.plan_arguments import arguments_converter
+
 if TYPE_CHECKING:
     import strawberry
 
@@ -350,8 +352,12 @@ class _Compiler:
         takes_self = resolver is not None and resolver.self_parameter is not None
         root = resolver.root_parameter.name if resolver and resolver.root_parameter else None
 
+        compiled = arguments_converter(declared.arguments, registry, config)
+
         def converted(variables: Any) -> dict[str, Any]:
             raw = get_argument_values(definition, node, variables) if definition.args else {}
+            if compiled is not None:
+                return compiled(raw)
             return convert_arguments(raw, declared.arguments, registry, config)
 
         fixed = None if _has_variable(node) else converted(None)
