@@ -7,7 +7,12 @@ with ``TOO_MANY_SUBSCRIPTIONS``, before it costs anything::
     server:
       live:
         per_principal: 8       # live subscriptions one principal may hold in one process
+        connections_per_principal: 32   # open websockets, subscribed or not
         heartbeat: 15s         # an idle connection hears from the gateway this often
+
+A websocket past ``connections_per_principal`` is closed right after its
+``connection_init`` with code 1013 (try again later): an idle connection costs the gateway
+a socket and a heartbeat, so one caller cannot open them without bound.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class LiveSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     per_principal: int = Field(default=8, ge=1, le=10_000)
+    connections_per_principal: int = Field(default=32, ge=1, le=10_000)
     heartbeat: Duration = Field(default=15.0, gt=0, le=3600)
 
 
@@ -54,10 +60,13 @@ def _holder(principal: Principal | None, address: str) -> str:
 class Subscribers:
     """The live subscriptions this process holds, counted per principal."""
 
-    def __init__(self, per_principal: int) -> None:
+    def __init__(self, per_principal: int, connections_per_principal: int = 32) -> None:
         self.per_principal = per_principal
+        self.connections_per_principal = connections_per_principal
         self.held: Counter[str] = Counter()
+        self.connections: Counter[str] = Counter()
         self._idle: asyncio.Event | None = None
+        self._closed: asyncio.Event | None = None
 
     def check(self, principal: Principal | None, address: str = "") -> None:
         """Refuse now, with a clear error, when ``principal`` holds every slot it may."""
@@ -83,6 +92,28 @@ class Subscribers:
                 del self.held[holder]
             if not self.held and self._idle is not None:
                 self._idle.set()
+
+    def open_connection(self, principal: Principal | None, address: str = "") -> str | None:
+        """Count one more open websocket of ``principal`` (or the client ``address``); its
+        holder, for :meth:`close_connection`, or None when it holds every one it may."""
+        holder = _holder(principal, address)
+        if self.connections[holder] >= self.connections_per_principal:
+            return None
+        self.connections[holder] += 1
+        return holder
+
+    def close_connection(self, holder: str) -> None:
+        self.connections[holder] -= 1
+        if self.connections[holder] <= 0:
+            del self.connections[holder]
+        if self._closed is not None:
+            self._closed.set()
+
+    async def connections_at_most(self, count: int) -> None:
+        """Wait until this process holds at most ``count`` open websockets."""
+        while sum(self.connections.values()) > count:
+            self._closed = asyncio.Event()
+            await self._closed.wait()
 
     async def idle(self) -> None:
         """Wait until this process holds no live subscription."""

@@ -160,12 +160,24 @@ class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):
         self._operations = _PerOperation(self.schema)
         self.schema = cast("BaseSchema", self._operations)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._holder: str | None = None
 
     async def handle_connection_init(self, message: Any) -> None:
         payload = message.get("payload") if isinstance(message, Mapping) else None
         self._operations.payload = payload if isinstance(payload, Mapping) else {}
         await super().handle_connection_init(message)
-        if self.connection_acknowledged and self._heartbeat is None:
+        if not self.connection_acknowledged or self._holder is not None:
+            return
+        context = self.context
+        client = context.request.client if context.request is not None else None
+        holder = context.runtime.subscribers.open_connection(
+            context.principal, client.host if client is not None else "unknown"
+        )
+        if holder is None:
+            await self.websocket.close(code=1013, reason="too many open connections")
+            return
+        self._holder = holder
+        if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat(), name="c360-ws-heartbeat")
 
     async def _beat(self) -> None:
@@ -186,6 +198,9 @@ class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):
             await self.send_message({"type": "ping", "payload": {"heartbeat": True}})
 
     async def shutdown(self) -> None:
+        if self._holder is not None:
+            self.context.runtime.subscribers.close_connection(self._holder)
+            self._holder = None
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

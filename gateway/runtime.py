@@ -127,7 +127,8 @@ class Runtime:
         self.courier: Courier | None = None
         # what changed, for live subscriptions (gateway.events); opened by start()
         self.events = EventBus(self.clock)
-        self.subscribers = Subscribers(settings.server.live.per_principal)
+        live = settings.server.live
+        self.subscribers = Subscribers(live.per_principal, live.connections_per_principal)
 
     @property
     def sources(self) -> SourceSet:

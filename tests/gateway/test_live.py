@@ -148,6 +148,36 @@ async def test_too_many_subscriptions_get_a_clear_error(
     assert "at most 3" in error["message"]
 
 
+async def test_open_websockets_are_bounded_per_caller(
+    demo_estate: DemoEstate, tmp_path: Path, clock: ManualClock
+) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    settings = live_settings(demo_estate, tmp_path)
+    live = settings.server.live.model_copy(update={"connections_per_principal": 2})
+    settings = dataclasses.replace(
+        settings, server=settings.server.model_copy(update={"live": live})
+    )
+    with live_gateway(settings, clock) as served:
+        key, other = await new_key(tmp_path, "agent"), await new_key(tmp_path, "agent")
+        async with (
+            ws_session(served, {"X-API-Key": key}),
+            ws_session(served, {"X-API-Key": key}) as second,
+        ):
+            with pytest.raises(ConnectionClosed) as closed:
+                async with ws_session(served, {"X-API-Key": key}) as third:
+                    await receive(third)
+            async with ws_session(served, {"X-API-Key": other}) as theirs:
+                await subscribe(theirs, "1", "crm:C-000001")  # another caller is not held back
+                assert (await receive(theirs))["type"] == "next"
+            await second.close()
+            await served.on_server(served.runtime.subscribers.connections_at_most(1))
+            async with ws_session(served, {"X-API-Key": key}) as again:
+                await subscribe(again, "2", "crm:C-000001")
+                assert (await receive(again))["type"] == "next"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+
 async def test_credentials_are_checked_at_connection_init(
     served: LiveGateway, tmp_path: Path
 ) -> None:
