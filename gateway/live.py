@@ -54,7 +54,7 @@ def _holder(principal: Principal | None, address: str) -> str:
     # apart by their address, so that one of them cannot use up everyone's slots
     if principal is None or principal.is_anonymous:
         return f"address:{address}"
-    return f"{principal.kind}:{principal.id}"
+    return principal.label
 
 
 class Subscribers:

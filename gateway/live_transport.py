@@ -39,7 +39,7 @@ from gateway.security.rate_limit import drawn
 if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
 
-__all__ = ["LiveTransport", "connect", "credentials_hold", "sse_transport"]
+__all__ = ["LiveTransport", "client_address", "connect", "credentials_hold", "sse_transport"]
 
 
 def _as_headers(payload: Mapping[str, Any], handshake: Mapping[str, str]) -> dict[str, bytes]:
@@ -56,15 +56,33 @@ def _presented(context: GatewayContext, payload: Mapping[str, Any]) -> dict[str,
     return _as_headers(payload, handshake)
 
 
+def client_address(context: GatewayContext) -> str:
+    """The address of the connection's client ("unknown" when the server does not say)."""
+    client = context.request.client if context.request is not None else None
+    return client.host if client is not None else "unknown"
+
+
 async def _verdict(context: GatewayContext, headers: Mapping[str, bytes]) -> Verdict:
     runtime = context.runtime
     assert runtime.limiter is not None
     credentials = Credentials(
         runtime.settings.security, runtime.keys, runtime.tokens, runtime.limiter
     )
-    websocket = context.request
-    client = websocket.client.host if websocket is not None and websocket.client else "unknown"
-    return await credentials.check(headers, client)
+    return await credentials.check(headers, client_address(context))
+
+
+async def _lapsed(context: GatewayContext, headers: Mapping[str, bytes]) -> Verdict | None:
+    """The refusal the connection's credentials get now, when they no longer name its
+    principal (a key revoked since); None while they hold."""
+    verdict = await _verdict(context, headers)
+    return None if verdict.principal == context.principal else verdict
+
+
+def _lapse_error(verdict: Verdict) -> tuple[str, str]:
+    return (
+        verdict.message or "the connection's credentials no longer hold",
+        verdict.code or "UNAUTHENTICATED",
+    )
 
 
 async def connect(context: GatewayContext) -> None:
@@ -93,7 +111,7 @@ async def credentials_hold(context: GatewayContext) -> bool:
     if context.runtime.limiter is None or request is None or request.scope["type"] != "http":
         return True
     headers = {name.lower(): value.encode("latin-1") for name, value in request.headers.items()}
-    return (await _verdict(context, headers)).principal == context.principal
+    return await _lapsed(context, headers) is None
 
 
 class _PerOperation:
@@ -111,10 +129,9 @@ class _PerOperation:
         runtime = connection.runtime
         limiter = runtime.limiter
         if limiter is not None:
-            verdict = await _verdict(connection, _presented(connection, self.payload))
-            if verdict.principal != connection.principal:
-                message = verdict.message or "the connection's credentials no longer hold"
-                return _refused(message, verdict.code or "UNAUTHENTICATED", verdict.retry_after)
+            lapsed = await _lapsed(connection, _presented(connection, self.payload))
+            if lapsed is not None:
+                return _refused(*_lapse_error(lapsed), lapsed.retry_after)
             wait = await drawn(runtime.settings.security, limiter, connection.principal)
             if wait > 0:
                 return _refused("too many requests; retry later", "RATE_LIMITED", wait)
@@ -133,10 +150,9 @@ class _PerOperation:
             first = True
             async for result in results:
                 if not first:
-                    verdict = await _verdict(connection, _presented(connection, self.payload))
-                    if verdict.principal != connection.principal:
-                        message = verdict.message or "the connection's credentials no longer hold"
-                        code = verdict.code or "UNAUTHENTICATED"
+                    lapsed = await _lapsed(connection, _presented(connection, self.payload))
+                    if lapsed is not None:
+                        message, code = _lapse_error(lapsed)
                         error = GraphQLError(message, extensions={"code": code})
                         yield ExecutionResult(data=None, errors=[error])
                         return
@@ -169,9 +185,8 @@ class LiveTransport(BaseGraphQLTransportWSHandler[GatewayContext, None]):
         if not self.connection_acknowledged or self._holder is not None:
             return
         context = self.context
-        client = context.request.client if context.request is not None else None
         holder = context.runtime.subscribers.open_connection(
-            context.principal, client.host if client is not None else "unknown"
+            context.principal, client_address(context)
         )
         if holder is None:
             await self.websocket.close(code=1013, reason="too many open connections")

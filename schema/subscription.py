@@ -10,16 +10,11 @@ from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.identity import Seed
-from gateway.live_transport import credentials_hold
+from gateway.live_transport import client_address, credentials_hold
 from schema.customer import Customer
 from schema.query import find_customer, seed_of
 
 __all__ = ["Subscription"]
-
-
-def _address(context: GatewayContext) -> str:
-    client = context.request.client if context.request is not None else None
-    return client.host if client is not None else "unknown"
 
 
 async def _changes(
@@ -27,7 +22,7 @@ async def _changes(
 ) -> AsyncGenerator[Customer]:
     context = info.context
     runtime = context.runtime
-    with runtime.subscribers.hold(context.principal, _address(context)):
+    with runtime.subscribers.hold(context.principal, client_address(context)):
         async with runtime.events.listen() as feed:
             customer = await find_customer(info, seed)
             if customer is None:
@@ -61,5 +56,5 @@ class Subscription:
         self, info: Info[GatewayContext, None], id: strawberry.ID
     ) -> AsyncGenerator[Customer]:
         seed = seed_of(info.context, id)  # a malformed id is refused before anything is held
-        info.context.runtime.subscribers.check(info.context.principal, _address(info.context))
+        info.context.runtime.subscribers.check(info.context.principal, client_address(info.context))
         return _changes(info, seed, id)

@@ -15,7 +15,7 @@ a rare value more: its ``u`` becomes the value's frequency. The probability of a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -189,18 +189,9 @@ class MatchModel:
         comparisons a household does not share, or the given name's alone where it agrees (two
         people of one household differ in given name; a typo in a birth date or an old email
         does not make the same given name someone else's)."""
-        total = self._prior_weight
-        personal = given = 0.0
-        for c, x, y in zip(self.comparisons, a, b, strict=True):
-            if x is not None and y is not None:
-                comparison = c.comparison
-                part = c.weight(comparison.level(x, y, self._tests[comparison.name]), x.value)[0]
-                total += part
-                if not comparison.household:
-                    personal += part
-                    if comparison.field == GIVEN_NAME:
-                        given = part
-        return total, max(personal, given)
+        weighed = self._sum(a, b, range(len(self.comparisons)), None)
+        assert weighed is not None  # no floor: never cut short
+        return weighed
 
     def reaching(
         self, a: Sequence[Prepared | None], b: Sequence[Prepared | None], floor: float
@@ -209,12 +200,22 @@ class MatchModel:
         the comparisons that can add most go first, and the rest are skipped once even
         their best levels would not lift the weight to ``floor`` (term frequencies only
         lower an agreement's weight, so the bound holds)."""
+        if self._prior_weight + self._headroom[0] < floor:
+            return None
+        return self._sum(a, b, self._order, floor)
+
+    def _sum(
+        self,
+        a: Sequence[Prepared | None],
+        b: Sequence[Prepared | None],
+        order: Iterable[int],
+        floor: float | None,
+    ) -> tuple[float, float] | None:
+        """The comparisons in ``order`` added up; None once ``floor`` is out of reach (with
+        ``order`` from the strongest down, :attr:`_headroom` is what the rest can still add)."""
         total = self._prior_weight
         personal = given = 0.0
-        headroom = self._headroom
-        if total + headroom[0] < floor:
-            return None
-        for position, i in enumerate(self._order, start=1):
+        for position, i in enumerate(order, start=1):
             x, y = a[i], b[i]
             if x is not None and y is not None:
                 c = self.comparisons[i]
@@ -225,7 +226,7 @@ class MatchModel:
                     personal += part
                     if comparison.field == GIVEN_NAME:
                         given = part
-            if total + headroom[position] < floor:
+            if floor is not None and total + self._headroom[position] < floor:
                 return None
         return total, max(personal, given)
 

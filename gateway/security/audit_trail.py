@@ -51,7 +51,7 @@ class AuditTrail(SchemaExtension):
         await audit.record(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "principal": f"{principal.kind}:{principal.id}" if principal else "none",
+                "principal": principal.label if principal else "none",
                 "role": principal.role if principal else None,
                 "purpose": context.purpose,
                 "customers": sorted(context.customers_seen),

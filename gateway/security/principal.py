@@ -22,5 +22,10 @@ class Principal:
     def is_anonymous(self) -> bool:
         return self.kind == "anonymous"
 
+    @property
+    def label(self) -> str:
+        """``kind:id``, as the audit log, the outbox and the per-principal counters name it."""
+        return f"{self.kind}:{self.id}"
+
 
 ANONYMOUS = Principal(kind="anonymous", id="anonymous", role="anonymous")

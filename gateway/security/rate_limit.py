@@ -25,8 +25,7 @@ async def drawn(
     policy = settings.policy(principal.role) if principal is not None else None
     if principal is None or policy is None:
         return 0.0
-    key = f"{principal.kind}:{principal.id}"
-    return await limiter.take(key, policy.limits.rate, policy.limits.burst)
+    return await limiter.take(principal.label, policy.limits.rate, policy.limits.burst)
 
 
 class RateLimit:

@@ -156,7 +156,7 @@ class WriteBack:
     ) -> WriteResult:
         digest = fingerprint(operation, customer_id, fields)
         principal = context.principal
-        caller = f"{principal.kind}:{principal.id}" if principal else "none"
+        caller = principal.label if principal else "none"
         if key is not None:
             replay = await self._replay(key, digest, caller)
             if replay is not None:

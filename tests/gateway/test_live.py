@@ -28,11 +28,11 @@ from tests.gateway.test_security import new_key, owners, secured, with_limits
 from tests.support.backends import write_csv
 from tests.support.demo_estate import DemoEstate
 from tests.support.live import (
-    CUSTOMER_CHANGED,
     LiveGateway,
     live_gateway,
     receive,
     sse_events,
+    sse_subscription,
     subscribe,
     ws_session,
 )
@@ -93,12 +93,7 @@ async def test_a_webhook_reaches_a_ws_subscriber_which_rereads_only_that_source(
 
 async def test_a_webhook_reaches_an_sse_subscriber(served: LiveGateway, tmp_path: Path) -> None:
     key = await new_key(tmp_path, "agent")
-    body = {"query": CUSTOMER_CHANGED, "variables": {"id": "crm:C-000001"}}
-    headers = {"X-API-Key": key, "Accept": "text/event-stream"}
-    async with (
-        httpx.AsyncClient(base_url=served.url) as client,
-        client.stream("POST", "/graphql", json=body, headers=headers) as response,
-    ):
+    async with sse_subscription(served, key, "crm:C-000001") as response:
         events = sse_events(response)
         first = await asyncio.wait_for(anext(events), 5)
         await served.hook("crm", SECRET, "person", "C-000001")
@@ -441,12 +436,7 @@ async def test_a_revoked_key_hears_no_more_changes_over_sse(
     served: LiveGateway, tmp_path: Path
 ) -> None:
     key = await new_key(tmp_path, "agent")
-    body = {"query": CUSTOMER_CHANGED, "variables": {"id": "crm:C-000001"}}
-    headers = {"X-API-Key": key, "Accept": "text/event-stream"}
-    async with (
-        httpx.AsyncClient(base_url=served.url) as client,
-        client.stream("POST", "/graphql", json=body, headers=headers) as response,
-    ):
+    async with sse_subscription(served, key, "crm:C-000001") as response:
         events = sse_events(response)
         first = await asyncio.wait_for(anext(events), 5)
         assert served.runtime.keys is not None

@@ -100,6 +100,21 @@ async def subscribe(
     await socket.send(json.dumps(message))
 
 
+@asynccontextmanager
+async def sse_subscription(
+    gateway: LiveGateway, key: str, id: str
+) -> AsyncIterator[httpx.Response]:
+    """``customerChanged(id)`` over GraphQL over SSE with the API key ``key``: the streamed
+    answer (its events: :func:`sse_events`)."""
+    body = {"query": CUSTOMER_CHANGED, "variables": {"id": id}}
+    headers = {"X-API-Key": key, "Accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=gateway.url) as client,
+        client.stream("POST", "/graphql", json=body, headers=headers) as response,
+    ):
+        yield response
+
+
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
     """``(event, data)`` of a GraphQL-over-SSE answer, comments (heartbeats) as ``("", text)``."""
     event, data = "", ""
