@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from connectors._http1 import Http1Transport
 from connectors._transports import (
     AiohttpTransport,
     Answer,
@@ -99,7 +100,8 @@ class HttpConnector(Connector):
                     follow_redirects=False,
                 )
             )
-        return AiohttpTransport(
+        kind = Http1Transport if config.http_client == "builtin" else AiohttpTransport
+        return kind(
             base_url,
             config.headers,
             connect_timeout=config.connect_timeout,

@@ -1,8 +1,8 @@
-"""How an HTTP connector's bytes travel: one exchange of request and answer, two transports.
+"""How an HTTP connector's bytes travel: one exchange of request and answer, three transports.
 
-:class:`AiohttpTransport` is what a served gateway uses: aiohttp's client runs on asyncio's own
-protocols with a C parser, and costs a fraction of the CPU of a pure-Python stack per call
-(bench/RESULTS.md, "HTTP client"). :class:`HttpxTransport` wraps an injected
+The gateway's own (``connectors._http1``, ``http_client: builtin``) is what a served gateway
+uses by default. :class:`AiohttpTransport` runs aiohttp's client (``http_client: aiohttp``).
+:class:`HttpxTransport` wraps an injected
 ``httpx.AsyncClient``: unit tests of one connector mock it with respx, and a deployment may
 pass its own client (proxies, custom TLS).
 

@@ -191,5 +191,6 @@ class HttpSourceConfig(SourceConfig):
 
     headers: dict[str, str] = Field(default_factory=dict)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    # aiohttp costs a fraction of httpx's CPU per call; httpx for its proxy/TLS options
-    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    # builtin (connectors._http1) costs the least CPU per call; aiohttp, or httpx for its
+    # proxy and TLS options
+    http_client: Literal["builtin", "aiohttp", "httpx"] = "builtin"

@@ -206,9 +206,13 @@ def app_from_environment() -> Starlette:
     """The app for ``C360_CONFIG``: what each worker of ``c360 serve --workers N`` runs."""
     import os
 
+    from gateway.collector import tune_collector
     from gateway.config import load_settings
 
-    return create_app(load_settings(os.environ["C360_CONFIG"]))
+    settings = load_settings(os.environ["C360_CONFIG"])
+    app = create_app(settings)
+    tune_collector(settings.server.gc_threshold)
+    return app
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:

@@ -23,10 +23,30 @@ WindowKey = tuple[str, str, str, float | None]  # (source, entity, by, max_age)
 
 
 class _Window:
-    __slots__ = ("answers", "by", "entity", "flying", "key", "next", "owner", "queued", "source")
+    __slots__ = (
+        "answers",
+        "by",
+        "calls",
+        "entity",
+        "flying",
+        "key",
+        "next",
+        "queued",
+        "sent",
+        "source",
+    )
 
-    def __init__(self, owner: Batcher, key: WindowKey, source: Source) -> None:
-        self.owner = owner
+    def __init__(
+        self,
+        key: WindowKey,
+        source: Source,
+        calls: set[asyncio.Task[None]],
+        sent: Counter[WindowKey],
+    ) -> None:
+        # the batcher's call set and counter, not the batcher itself: no reference cycle, so
+        # a request's records are freed when it ends instead of by the garbage collector
+        self.calls = calls
+        self.sent = sent
         self.key = key
         _, entity, by, _ = key
         self.source = source
@@ -66,7 +86,9 @@ class _Window:
         return found
 
     def _send(self) -> None:
-        self.owner._start(self._call())
+        task = asyncio.get_running_loop().create_task(self._call())
+        self.calls.add(task)
+        task.add_done_callback(self.calls.discard)
 
     async def _call(self) -> None:
         # the window closes when this call starts, a turn of the loop after it opened: what
@@ -75,7 +97,7 @@ class _Window:
         self.queued, self.next = {}, None
         if done is None:
             return
-        self.owner.sent[self.key] += 1
+        self.sent[self.key] += 1
         answers = self.answers
         try:
             found = await self.source.fetch(self.entity, self.by, values)
@@ -128,10 +150,5 @@ class Batcher:
             top = self._sources.get((source, max_age))
             if top is None:
                 top = self._sources[(source, max_age)] = self._pipeline(source, max_age)
-            window = self._windows[key] = _Window(self, key, top)
+            window = self._windows[key] = _Window(key, top, self._calls, self.sent)
         return await window.ask(values)
-
-    def _start(self, call: object) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(call)  # type: ignore[arg-type]
-        self._calls.add(task)
-        task.add_done_callback(self._calls.discard)

@@ -239,6 +239,7 @@ def _serve(
     from uvicorn.supervisors import Multiprocess
 
     from gateway.app import create_app
+    from gateway.collector import tune_collector
     from gateway.logs import configure_logging, log_config
     from gateway.shared_state import fleet_warnings
     from gateway.slow_clients import ServerConfig
@@ -265,7 +266,9 @@ def _serve(
         )
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        uvicorn.Server(ServerConfig(create_app(settings), **options)).run()
+        app = create_app(settings)
+        tune_collector(settings.server.gc_threshold)
+        uvicorn.Server(ServerConfig(app, **options)).run()
     return 0
 
 

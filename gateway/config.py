@@ -94,6 +94,8 @@ class ServerSettings(BaseModel):
     replicas: int = Field(default=1, ge=1, le=10_000)
     # worker processes of `c360 serve` on this machine (`--workers` overrides)
     workers: int = Field(default=1, ge=1, le=256)
+    # young-generation threshold of Python's garbage collector in `c360 serve` (700 is Python's)
+    gc_threshold: int = Field(default=20_000, ge=100, le=10_000_000)
     cors: CorsSettings | None = None  # off: no page of another origin may call /graphql
     http_cache: HttpCacheSettings = HttpCacheSettings()  # Cache-Control and ETag of GET answers
     compression: CompressionSettings = CompressionSettings()

@@ -231,7 +231,7 @@ class RedisEventBus(EventBus):
                     await self.clock.sleep(1.0)
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     def _received(self, data: bytes) -> None:
         try:

@@ -26,6 +26,7 @@ from connectors.matching import match_key, normalize_email, normalize_phone
 from connectors.tracing import span
 from forms import DEFAULT_PROVIDERS, EmailProvider, NameVariants, country_code, standard_form
 from gateway.batcher import Batcher
+from gateway.concurrently import concurrently
 from gateway.linkage.defaults import default_model
 from gateway.linkage.model import MatchModel, Waterfall
 from gateway.matching import Matcher
@@ -289,11 +290,14 @@ class IdentityResolver:
         by_kind: dict[str, dict[str, RecordId | None]] = {}
         for kind, value, via in pending:
             by_kind.setdefault(kind, {})[value] = via
-        found, candidates, blocked = await asyncio.gather(
-            self._lookup(state, by_kind),
-            self._fuzzy_lookup(state, fuzzy),
-            self._blocking_lookup(state, blocking),
-        )
+        if fuzzy or blocking:
+            found, candidates, blocked = await asyncio.gather(
+                self._lookup(state, by_kind),
+                self._fuzzy_lookup(state, fuzzy),
+                self._blocking_lookup(state, blocking),
+            )
+        else:  # a round of identifiers alone: asked in this task
+            found, candidates, blocked = await self._lookup(state, by_kind), [], {}
         for kind, values in by_kind.items():
             for value, via in values.items():
                 self._consider(state, kind, value, via, found.get((kind, value), []))
@@ -319,11 +323,11 @@ class IdentityResolver:
     async def _blocking_lookup(
         self, state: _State, asks: Mapping[tuple[str, str], list[str]]
     ) -> dict[tuple[str, str], dict[str, list[Record]]]:
-        answers = await asyncio.gather(
-            *(
+        answers = await concurrently(
+            [
                 self._safe_fetch(state, source, PERSON, lookup, values)
                 for (source, lookup), values in asks.items()
-            )
+            ]
         )
         return {
             at: dict(zip(values, found, strict=True))
@@ -368,11 +372,8 @@ class IdentityResolver:
             for kind, values in by_kind.items()
             for source in self._askers(kind)
         ]
-        answers = await asyncio.gather(
-            *(
-                self._safe_fetch(state, source, PERSON, kind, values)
-                for source, kind, values in asks
-            )
+        answers = await concurrently(
+            [self._safe_fetch(state, source, PERSON, kind, values) for source, kind, values in asks]
         )
         found: dict[tuple[str, str], list[Record]] = {}
         for (_, kind, values), records in zip(asks, answers, strict=True):
@@ -449,11 +450,11 @@ class IdentityResolver:
     async def _fuzzy_lookup(
         self, state: _State, asks: list[tuple[FuzzyRule, list[str]]]
     ) -> list[tuple[FuzzyRule, Record]]:
-        answers = await asyncio.gather(
-            *(
+        answers = await concurrently(
+            [
                 self._safe_fetch(state, rule.source, PERSON, rule.block_by, values)
                 for rule, values in asks
-            )
+            ]
         )
         return [
             (rule, record)

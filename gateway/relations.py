@@ -8,12 +8,12 @@ by its pipeline and skipped here, so one system down costs only what it alone se
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from connectors.errors import SourceError
 from gateway.batcher import Batcher
+from gateway.concurrently import concurrently
 from model.records import Record
 
 __all__ = ["Relation", "Relations"]
@@ -148,7 +148,7 @@ class Relations:
             except SourceError:
                 return []
 
-        answers = await asyncio.gather(*(ask(relation, values) for relation, values in asks))
+        answers = await concurrently([ask(relation, values) for relation, values in asks])
         seen: set[tuple[str, str]] = set()
         found: list[Record] = []
         for per_value in answers:

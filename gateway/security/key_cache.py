@@ -150,7 +150,7 @@ class KeyCache:
                     await self.clock.sleep(1.0)
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     def _received(self, message: dict[str, Any]) -> None:
         if message.get("type") == "subscribe":
