@@ -23,23 +23,43 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import orjson
+
 from gateway.freshness import remaining_freshness
 from gateway.recorded import FetchInfo, Recording
+from model.timestamps import age_seconds
 
 if TYPE_CHECKING:
     from gateway.context import GatewayContext
     from gateway.events import CustomerChanged
 
-__all__ = ["AnswerCache", "KeptAnswer"]
+__all__ = ["AGE_MARK", "AnswerCache", "KeptAnswer"]
 
 RecordId = tuple[str, str, str]  # (source, entity, key)
 
 
+AGE_MARK = "\x00c360:age\x00"  # where an encoded answer says a record's age (provenance)
+_MARK = orjson.dumps(AGE_MARK)
+
+
 @dataclass(frozen=True, slots=True)
 class KeptAnswer:
-    body: bytes  # the answer as a request served from it gets it
+    parts: tuple[bytes, ...]  # the answer, cut where it says a record's age
+    fetched: tuple[float, ...]  # when each of those records was fetched (Unix time)
     expires: float  # Unix time its first record goes stale
     records: frozenset[RecordId]
+
+    def body(self, now: float) -> bytes:
+        """The answer as a request served from it at ``now`` gets it: its provenance says
+        each record's age at that moment."""
+        parts = self.parts
+        if not self.fetched:
+            return parts[0]
+        out = [parts[0]]
+        for fetched_at, part in zip(self.fetched, parts[1:], strict=True):
+            out.append(orjson.dumps(age_seconds(fetched_at, now)))
+            out.append(part)
+        return b"".join(out)
 
 
 class AnswerCache:
@@ -63,10 +83,11 @@ class AnswerCache:
         key: bytes,
         context: GatewayContext,
         generation: int,
-        encode: Callable[[GatewayContext], bytes],
+        encode: Callable[[GatewayContext, list[float]], bytes],
     ) -> KeptAnswer | None:
         """Keep the answer of the request whose context this is, if it may be kept;
-        ``encode`` writes it for a context (here: one whose records all came from cache)."""
+        ``encode`` writes it for a context (here: one whose records all came from cache),
+        writing :data:`AGE_MARK` for each record's age and its fetch time in the list."""
         recording = context.recording
         if generation != self.generation or recording.failed or recording.stale_sources:
             return None
@@ -74,8 +95,12 @@ class AnswerCache:
         fresh = remaining_freshness(recording, context.sources, now)
         if not fresh:
             return None  # no record (nothing to say how long it holds), or one already stale
-        body = encode(dataclasses.replace(context, recording=_from_cache(recording)))
-        kept = KeptAnswer(body, now + fresh, frozenset(recording.info))
+        fetched: list[float] = []
+        body = encode(dataclasses.replace(context, recording=_from_cache(recording)), fetched)
+        parts = tuple(body.split(_MARK))
+        if len(parts) != len(fetched) + 1:
+            return None  # the mark is in the data itself: kept nowhere rather than wrong
+        kept = KeptAnswer(parts, tuple(fetched), now + fresh, frozenset(recording.info))
         self._kept[key] = kept
         if len(self._kept) > self.max_entries:
             self._kept.popitem(last=False)

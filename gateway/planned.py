@@ -14,13 +14,15 @@ runs the other executor on the same data and compares the answers byte for byte.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import orjson
 from graphql import parse
 
 from connectors.tracing import span
-from gateway.plans import Plan, PlannedRoot, Unplanned, compile_plan
+from gateway.answers import AGE_MARK
+from gateway.plans import Plan, PlannedAnswer, PlannedRoot, Unplanned, compile_plan
+from gateway.provenance_extension import PROVENANCE
 from gateway.request_metrics import count_request
 from gateway.source_errors import source_extensions
 
@@ -103,11 +105,12 @@ class PlanStore:
         generation = answers.generation if answers is not None else 0
         name = plan.operation_name(request[2])
         with span("c360.graphql", operation=name or "anonymous"):
-            data = await plan.data(self.schema._schema, context, request[1])
-        body = answer_body(data, context)
+            planned = await plan.answer(self.schema._schema, context, request[1])
+        body = answer_body(planned, context)
         count_request(name, "ok", started)
         if answers is not None and keep is not None:
-            answers.keep(keep, context, generation, lambda served: answer_body(data, served))
+            hits = planned.from_cache()
+            answers.keep(keep, context, generation, lambda c, ages: answer_body(hits, c, ages))
         if self.observer is not None:
             await self.observer.planned(self, request, context, body)
         return body
@@ -117,12 +120,28 @@ class PlanStore:
     ) -> bytes:
         """A kept answer, counted as a request answered."""
         count_request(plan.operation_name(request[2]), "ok", time.perf_counter())
+        body = kept.body(runtime.clock.now())
         if self.observer is not None:
-            await self.observer.served(self, request, runtime, kept.body)
-        return kept.body
+            await self.observer.served(self, request, runtime, body)
+        return body
 
 
-def answer_body(data: dict[str, Any], context: GatewayContext) -> bytes:
-    """A successful answer's body: ``data`` and the answer's ``extensions``."""
+def answer_body(
+    answer: PlannedAnswer, context: GatewayContext, ages: list[float] | None = None
+) -> bytes:
+    """A successful answer's body: ``data`` and the answer's ``extensions`` (its sources'
+    statuses, then its provenance where the operation asked for it). With ``ages``, each
+    record's age is written as :data:`~gateway.answers.AGE_MARK` and its fetch time added
+    to ``ages`` (a kept answer says the age when it is served)."""
     extensions = source_extensions(context, [])
+    if answer.provenance is not None:
+        now = context.clock.now()
+        shown: dict[str, Any] = {}
+        for path, entry in answer.provenance.items():
+            shown[path] = written = entry.as_json(now)
+            if ages is not None and "ageSeconds" in written:
+                written["ageSeconds"] = AGE_MARK
+                ages.append(cast(float, entry.fetched_at))
+        extensions[PROVENANCE] = shown
+    data = answer.data
     return orjson.dumps({"data": data, "extensions": extensions} if extensions else {"data": data})

@@ -18,6 +18,7 @@ failed, and every request with a role policy or an audit log.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -41,6 +42,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_argument_values,
+    get_named_type,
     get_variable_values,
     visit,
 )
@@ -51,13 +53,15 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.nodes import Selection, convert_selections
 
 from gateway.plan_arguments import arguments_converter
+from gateway.provenance import Provenance
+from gateway.provenance_extension import PROVENANCE, in_answer_order, note
 
 if TYPE_CHECKING:
     import strawberry
 
     from gateway.context import GatewayContext
 
-__all__ = ["Plan", "PlannedRoot", "Unplanned", "compile_plan"]
+__all__ = ["Plan", "PlannedAnswer", "PlannedRoot", "Unplanned", "compile_plan"]
 
 # a root field whose resolver needs ``info``, given its selections once: (context, arguments)
 PlannedRoot = Callable[
@@ -79,25 +83,60 @@ class _Run:
 
     context: GatewayContext
     variables: Any  # the coerced variables, as graphql-core's argument values read them
+    entries: dict[str, Provenance] | None = None  # by response path, under ``@provenance``
+
+    def note(self, path: str, parent: Any, field: _Field) -> None:
+        """A leaf's provenance, as the general executor's extension notes it."""
+        assert self.entries is not None
+        note(self.entries, path, parent, field.name, self.context.recording.info)
+
+
+@dataclass(slots=True, frozen=True)
+class PlannedAnswer:
+    """A plan's answer: its ``data``, and its provenance entries where it asked for them."""
+
+    data: dict[str, Any]
+    provenance: dict[str, Provenance] | None = None
+
+    def from_cache(self) -> PlannedAnswer:
+        """The same answer as a request gets it whose records all came from cache."""
+        if self.provenance is None:
+            return self
+        return PlannedAnswer(
+            self.data,
+            {
+                path: entry if entry.cache is None else dataclasses.replace(entry, cache="hit")
+                for path, entry in self.provenance.items()
+            },
+        )
 
 
 @dataclass(slots=True)
 class _Field:
     key: str  # the response key
     read: Callable[[Any, _Run], Any]  # (parent, run) -> value or awaitable
-    write: Callable[[Any, _Run], Any]  # completes a value; may return an awaitable
+    # (value, run, path) -> the written value, or an awaitable of it; ``path``, the field's
+    # response path, is given only under ``@provenance`` (else None)
+    write: Callable[[Any, _Run, str | None], Any]
     is_async: bool
+    name: str = ""  # the schema's name of the field
+    leaf: bool = False  # a scalar or an enum, whose provenance ``@provenance`` notes
 
 
 class Plan:
     """One operation of one document, compiled."""
 
     def __init__(
-        self, operation: OperationDefinitionNode, fields: list[_Field], first_name: str | None
+        self,
+        operation: OperationDefinitionNode,
+        fields: list[_Field],
+        first_name: str | None,
+        traced: bool = False,
     ) -> None:
         self.operation = operation
         self.fields = fields
         self._first_name = first_name
+        self.traced = traced  # the operation asks for ``@provenance``
         # an answer that a maxAge argument bounds is never kept whole (gateway.answers)
         self.keepable = not _names_argument(operation, "maxAge")
 
@@ -105,8 +144,9 @@ class Plan:
         """The request's operation name as strawberry reports it (metrics, spans)."""
         return provided if provided is not None else self._first_name
 
-    async def data(self, schema: Any, context: GatewayContext, variables: Any) -> dict[str, Any]:
-        """The answer's ``data``; raises :class:`Unplanned` for anything the plan declines."""
+    async def answer(self, schema: Any, context: GatewayContext, variables: Any) -> PlannedAnswer:
+        """The answer's ``data`` and provenance; raises :class:`Unplanned` for anything the
+        plan declines."""
         if context.policy is not None or context.audit is not None:
             raise Unplanned("a role policy or an audit log applies")
         coerced = get_variable_values(
@@ -114,35 +154,50 @@ class Plan:
         )
         if isinstance(coerced, list):
             raise Unplanned("variables")
+        run = _Run(context, coerced, {} if self.traced else None)
         try:
-            data = await _object(self.fields, None, _Run(context, coerced))
+            data = await _object(self.fields, None, run, "" if self.traced else None)
         except Unplanned:
             raise
         except Exception as exc:
             raise Unplanned(type(exc).__name__) from exc
         if context.recording.failed:
             raise Unplanned("a source failed")
-        return data
+        if run.entries is None:
+            return PlannedAnswer(data)
+        return PlannedAnswer(data, in_answer_order(run.entries, data))
 
 
-async def _object(fields: list[_Field], parent: Any, run: _Run) -> dict[str, Any]:
+def _at(path: str | None, key: str) -> str | None:
+    """A response path one step down; None stays None (no ``@provenance``)."""
+    if path is None:
+        return None
+    return f"{path}.{key}" if path else key
+
+
+async def _object(fields: list[_Field], parent: Any, run: _Run, path: str | None) -> dict[str, Any]:
     answer: dict[str, Any] = {}
-    later: list[tuple[str, Awaitable[Any]]] = []
+    later: list[tuple[_Field, str | None, Awaitable[Any]]] = []
     for field in fields:
-        value = field.write(field.read(parent, run), run)
+        at = _at(path, field.key)
+        value = field.write(field.read(parent, run), run, at)
         if field.is_async:
-            later.append((field.key, value))
+            later.append((field, at, value))
             answer[field.key] = None  # keeps the field's place
         else:
             answer[field.key] = value
+            if at is not None and field.leaf and value is not None:
+                run.note(at, parent, field)
     if len(later) == 1:
-        answer[later[0][0]] = await later[0][1]
+        done = [await later[0][2]]
     elif later:
-        done = await asyncio.gather(*(v for _, v in later), return_exceptions=True)
-        for (key, _), value in zip(later, done, strict=True):
-            if isinstance(value, BaseException):
-                raise value
-            answer[key] = value
+        done = await asyncio.gather(*(v for _, _, v in later), return_exceptions=True)
+    for (field, at, _), value in zip(later, done if later else (), strict=True):
+        if isinstance(value, BaseException):
+            raise value
+        answer[field.key] = value
+        if at is not None and field.leaf and value is not None:
+            run.note(at, parent, field)
     return answer
 
 
@@ -158,9 +213,12 @@ def compile_plan(
         chosen = operations if len(operations) == 1 else []
     else:
         chosen = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(chosen) != 1 or chosen[0].operation != OperationType.QUERY or _directives(document):
+    if len(chosen) != 1 or chosen[0].operation != OperationType.QUERY:
         return None
     operation = chosen[0]
+    traced = [d for d in operation.directives or () if d.name.value == PROVENANCE]
+    if _directives(document) != len(traced) or any(d.arguments for d in traced):
+        return None  # a directive other than the operation's own @provenance
     if _page_variables(operation):
         return None  # the query limits measure those per request
     fragments = {
@@ -175,20 +233,20 @@ def compile_plan(
     except _NotCovered:
         return None
     first = operations[0].name
-    return Plan(operation, fields, first.value if first else None)
+    return Plan(operation, fields, first.value if first else None, traced=bool(traced))
 
 
 class _NotCovered(Exception):
     pass
 
 
-def _directives(document: DocumentNode) -> bool:
-    found = False
+def _directives(document: DocumentNode) -> int:
+    found = 0
 
     class Directives(Visitor):
         def enter_directive(self, *_: Any) -> None:
             nonlocal found
-            found = True
+            found += 1
 
     visit(document, Directives())
     return found
@@ -281,7 +339,9 @@ class _Compiler:
         name = node.name.value
         if name == "__typename":  # the object type's own name: parents are never abstract
             type_name = parent.name
-            return _Field(key, lambda parent, run: type_name, lambda value, run: value, False)
+            return _Field(
+                key, lambda parent, run: type_name, lambda value, run, path: value, False, name
+            )
         definition = parent.fields.get(name) if not name.startswith("__") else None
         declared = _definition(definition) if definition is not None else None
         if definition is None or declared is None or declared.extensions:
@@ -305,16 +365,17 @@ class _Compiler:
         else:
             read = self._resolver_reader(definition, node, declared)
             is_async = resolver.is_async
+        leaf = isinstance(get_named_type(definition.type), GraphQLScalarType | GraphQLEnumType)
         if is_async or deep_async:
             inner = write
 
-            async def write_later(value: Any, run: _Run) -> Any:
+            async def write_later(value: Any, run: _Run, path: str | None) -> Any:
                 found = await value if is_async else value
-                done = inner(found, run)
+                done = inner(found, run, path)
                 return await done if deep_async else done
 
-            return _Field(key, read, write_later, True)
-        return _Field(key, read, write, False)
+            return _Field(key, read, write_later, True, name, leaf)
+        return _Field(key, read, write, False, name, leaf)
 
     def _resolver_reader(
         self, definition: GraphQLField, node: FieldNode, declared: Any
@@ -372,33 +433,34 @@ class _Compiler:
 
     def _writer(
         self, type_: GraphQLOutputType, subsets: list[SelectionSetNode]
-    ) -> tuple[Callable[[Any, _Run], Any], bool]:
-        """How a value of ``type_`` is written, and whether writing it awaits anything."""
+    ) -> tuple[Callable[[Any, _Run, str | None], Any], bool]:
+        """How a value of ``type_`` is written at a response path, and whether writing it
+        awaits anything."""
         if isinstance(type_, GraphQLNonNull):
             inner, deep = self._writer(type_.of_type, subsets)
             if deep:
 
-                async def required_later(value: Any, run: _Run) -> Any:
+                async def required_later(value: Any, run: _Run, path: str | None) -> Any:
                     if value is None:
                         raise Unplanned("null where the schema forbids it")
-                    return await inner(value, run)
+                    return await inner(value, run, path)
 
                 return required_later, True
 
-            def required(value: Any, run: _Run) -> Any:
+            def required(value: Any, run: _Run, path: str | None) -> Any:
                 if value is None:
                     raise Unplanned("null where the schema forbids it")
-                return inner(value, run)
+                return inner(value, run, path)
 
             return required, False
         if isinstance(type_, GraphQLList):
             item, deep = self._writer(type_.of_type, subsets)
             if deep:
 
-                async def items_later(value: Any, run: _Run) -> Any:
+                async def items_later(value: Any, run: _Run, path: str | None) -> Any:
                     if value is None:
                         return None
-                    pending = [item(v, run) for v in value]
+                    pending = [item(v, run, _at(path, str(i))) for i, v in enumerate(value)]
                     if len(pending) == 1:
                         return [await pending[0]]
                     done = await asyncio.gather(*pending, return_exceptions=True)
@@ -408,13 +470,19 @@ class _Compiler:
                     return done
 
                 return items_later, True
-            return (
-                lambda value, run: None if value is None else [item(v, run) for v in value]
-            ), False
+
+            def items(value: Any, run: _Run, path: str | None) -> Any:
+                if value is None:
+                    return None
+                if path is None:
+                    return [item(v, run, None) for v in value]
+                return [item(v, run, f"{path}.{i}") for i, v in enumerate(value)]
+
+            return items, False
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             serialize = type_.serialize
 
-            def leaf(value: Any, run: _Run) -> Any:
+            def leaf(value: Any, run: _Run, path: str | None) -> Any:
                 if value is None:
                     return None
                 written = serialize(value)
@@ -428,16 +496,26 @@ class _Compiler:
         fields = self.fields(type_, subsets)
         if any(f.is_async for f in fields):
 
-            async def object_later(value: Any, run: _Run) -> Any:
+            async def object_later(value: Any, run: _Run, path: str | None) -> Any:
                 if value is None:
                     return None
-                return await _object(fields, value, run)
+                return await _object(fields, value, run, path)
 
             return object_later, True
         return (
-            lambda value, run: None if value is None else _sync_object(fields, value, run)
+            lambda value, run, path: (
+                None if value is None else _sync_object(fields, value, run, path)
+            )
         ), False
 
 
-def _sync_object(fields: list[_Field], parent: Any, run: _Run) -> dict[str, Any]:
-    return {f.key: f.write(f.read(parent, run), run) for f in fields}
+def _sync_object(fields: list[_Field], parent: Any, run: _Run, path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {f.key: f.write(f.read(parent, run), run, None) for f in fields}
+    answer: dict[str, Any] = {}
+    for field in fields:
+        at = f"{path}.{field.key}"
+        value = answer[field.key] = field.write(field.read(parent, run), run, at)
+        if field.leaf and value is not None:
+            run.note(at, parent, field)
+    return answer

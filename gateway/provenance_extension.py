@@ -27,7 +27,14 @@ from gateway.security.masks import masking_of, visible_provenance
 from gateway.security.policy import mask
 from model.records import Record
 
-__all__ = ["PROVENANCE", "ProvenanceExtension", "describe", "provenance_directive"]
+__all__ = [
+    "PROVENANCE",
+    "ProvenanceExtension",
+    "describe",
+    "in_answer_order",
+    "note",
+    "provenance_directive",
+]
 
 PROVENANCE = "provenance"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -91,6 +98,58 @@ def describe(root: Any, field_name: str, infos: dict[Any, Any]) -> Provenance:
     return derived()
 
 
+def note(
+    entries: dict[str, Provenance],
+    path: str,
+    root: Any,
+    field_name: str,
+    infos: dict[Any, Any],
+    masking: Any = None,
+) -> None:
+    """Note the provenance of the value of ``root.<field_name>`` written at ``path``; a
+    field of a record-backed object (an order) notes its record once, on the object's path,
+    and names only its source field itself. ``masking``: the mask its value is shown under."""
+    found = describe(root, field_name, infos)
+    if masking is not None and found.conflicts:
+        # a masked value's rivals are masked alike: provenance never shows what data hides
+        found = dataclasses.replace(
+            found,
+            conflicts=tuple(
+                dataclasses.replace(c, value=mask(masking, c.value)) for c in found.conflicts
+            ),
+        )
+    if (
+        found.source is not None
+        and found.rule is None
+        and "." in path
+        and isinstance(getattr(root, "record", None), Record)
+    ):
+        entries.setdefault(path.rpartition(".")[0], found.of_object())
+        found = found.of_field()
+    entries[path] = found
+
+
+def in_answer_order(entries: dict[str, Provenance], data: Any) -> dict[str, Provenance]:
+    """The entries in the order of the answer's own paths (an object's before its fields'),
+    whatever order the fields were resolved in; any left over (nothing expected), after."""
+    ordered: dict[str, Provenance] = {}
+
+    def walk(value: Any, prefix: str) -> None:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, inner in items:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path in entries:
+                ordered[path] = entries[path]
+            if isinstance(inner, dict | list):
+                walk(inner, path)
+
+    if isinstance(data, dict):
+        walk(data, "")
+    if len(ordered) < len(entries):
+        ordered.update((path, entry) for path, entry in entries.items() if path not in ordered)
+    return ordered
+
+
 class ProvenanceExtension(SchemaExtension):
     def __init__(self) -> None:
         self.entries: dict[str, Provenance] | None = None
@@ -132,37 +191,20 @@ class ProvenanceExtension(SchemaExtension):
     def _record(self, result: Any, root: Any, info: GraphQLResolveInfo[Any]) -> None:
         if result is None or self.entries is None or info.field_name == "__typename":
             return
-        parts = info.path.as_list()
-        path = ".".join(map(str, parts))
+        path = ".".join(map(str, info.path.as_list()))
         context: GatewayContext = info.context
-        found = describe(root, info.field_name, context.recording.info)
         policy = context.policy
         masking = masking_of(policy, info, root) if policy is not None else None
-        if masking is not None and found.conflicts:
-            # a masked value's rivals are masked alike: provenance never shows what data hides
-            found = dataclasses.replace(
-                found,
-                conflicts=tuple(
-                    dataclasses.replace(c, value=mask(masking, c.value)) for c in found.conflicts
-                ),
-            )
-        if (
-            found.source is not None
-            and found.rule is None
-            and len(parts) > 1
-            and isinstance(getattr(root, "record", None), Record)
-        ):
-            # a field of a record-backed object (an order): the record is said once, on the
-            # object's path, and each field names only its source field
-            self.entries.setdefault(".".join(map(str, parts[:-1])), found.of_object())
-            found = found.of_field()
-        self.entries[path] = found
+        note(self.entries, path, root, info.field_name, context.recording.info, masking)
 
     def get_results(self) -> dict[str, Any]:
         if self.entries is None:
             return {}
         now = self.execution_context.context.clock.now()
-        shown = {path: entry.as_json(now) for path, entry in self.entries.items()}
+        result = self.execution_context.result
+        data = getattr(result, "data", None)
+        entries = in_answer_order(self.entries, data) if data else self.entries
+        shown = {path: entry.as_json(now) for path, entry in entries.items()}
         policy = getattr(self.execution_context.context, "policy", None)
         if policy is not None:
             # what the role could not ask of `Customer.provenance` it does not read here either

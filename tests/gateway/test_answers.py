@@ -71,6 +71,34 @@ async def test_an_identical_request_is_answered_whole_from_cache(
     assert (check.served_compared, check.mismatches) == (1, [])
 
 
+async def test_a_kept_answer_with_provenance_says_cache_hit_and_the_age_when_served(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
+) -> None:
+    clock = ManualClock()
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    traced = QUERY.replace("query Q($k: String!)", "query Q($k: String!) @provenance")
+    async with gateway(settings, clock=clock) as client:
+        first = await _ask(client, traced, k="P-1")
+        await _ask(client, traced, k="P-1")  # planned now, and kept
+        calls = _calls(rest_system)
+        clock.advance(12.34)
+        kept = await _ask(client, traced, k="P-1")
+        clock.advance(1)
+        later = await _ask(client, traced, k="P-1")
+    assert _calls(rest_system) == calls == 1
+    email = first["extensions"]["provenance"]["customer.email"]
+    assert (email["cache"], email["ageSeconds"]) == ("miss", 0.0)
+    assert kept["extensions"]["provenance"]["customer.email"] == {
+        **email,
+        "cache": "hit",
+        "ageSeconds": 12.3,
+    }
+    assert later["extensions"]["provenance"]["customer.email"]["ageSeconds"] == 13.3
+    assert kept["data"] == later["data"] == first["data"]
+    # each kept answer is what the general executor answers over the record cache, bytewise
+    assert (check.served_compared, check.mismatches) == (2, [])
+
+
 async def test_a_change_of_one_of_its_records_drops_the_answer(
     tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
 ) -> None:
@@ -120,8 +148,8 @@ async def test_a_request_begun_before_a_change_keeps_nothing(
         assert answers is not None
         begun = answers.generation
         answers.changed(CustomerChanged("crm", "person", ("P-9",)))
-        assert answers.keep(b"body", context, begun, lambda _: b"{}") is None
-        assert answers.keep(b"body", context, answers.generation, lambda _: b"{}") is not None
+        assert answers.keep(b"body", context, begun, lambda _, ages: b"{}") is None
+        assert answers.keep(b"body", context, answers.generation, lambda _, ages: b"{}") is not None
         answers.changed(CustomerChanged("crm", "person", ("P-2",)))  # not one of its records
         assert answers.get(b"body") is not None
         answers.changed(CustomerChanged("crm", "person", ("P-1",)))

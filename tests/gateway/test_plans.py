@@ -52,6 +52,13 @@ def check(monkeypatch: pytest.MonkeyPatch) -> PlanCheck:
     return fresh
 
 
+def _plans(client: Any) -> PlanStore:
+    """The plans of the app behind the test client."""
+    graphql = next(r for r in client._transport.app.routes if r.path == "/graphql").app
+    store: PlanStore = graphql.schema.plans
+    return store
+
+
 async def _post(client: Any, query: str, **variables: Any) -> bytes:
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200
@@ -73,6 +80,24 @@ async def test_the_second_request_is_planned_with_the_same_answer_and_calls(
     assert b'"number":"O-1"' in first
 
 
+async def test_provenance_is_planned_with_the_general_executors_bytes(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
+) -> None:
+    traced = CUSTOMER.replace("query Q($k: String!)", "query Q($k: String!) @provenance")
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url)
+    async with gateway(settings) as client:
+        store = _plans(client)
+        first = await _post(client, traced, k="P-1")
+        plan = store.get(traced, None)
+        second = await _post(client, traced, k="P-1")
+    assert plan is not None and plan.traced
+    assert second == first
+    # an order's record said once, on its object's path; its fields name their source field
+    assert b'"customer.orders.edges.0.node":{"source":"crm","record":"O-2"' in second
+    assert b'"customer.orders.edges.0.node.total":{"field":"total.amount"}' in second
+    assert (check.requests, check.compared, check.mismatches) == (2, 2, [])
+
+
 async def test_a_failing_source_is_left_to_the_general_executor(
     tmp_path: Path, check: PlanCheck
 ) -> None:
@@ -88,7 +113,7 @@ async def test_a_failing_source_is_left_to_the_general_executor(
 @pytest.mark.parametrize(
     "document",
     [
-        "query Q($k: String!) @provenance { customer(id: $k) { email } }",
+        "query Q($k: String!) @provenance { customer(id: $k) { email @skip(if: false) } }",
         "query Q($k: String!) { customer(id: $k) { email @include(if: true) } }",
         "query Q($k: String!) { customer(id: $k) { __schema { description } email } }",
         'query Q($k: String!) { customer(id: $k) { provenance(field: "email") { source } } }',

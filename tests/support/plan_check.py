@@ -137,10 +137,10 @@ class PlanCheck:
         replay = _replayed(context, misses)
         token = _REPLAYING.set(True)
         try:
-            data = await plan.data(store.schema._schema, replay, variables)
+            planned = await plan.answer(store.schema._schema, replay, variables)
         finally:
             _REPLAYING.reset(token)
-        return answer_body(data, replay), replay.batcher.sent
+        return answer_body(planned, replay), replay.batcher.sent
 
     async def served(
         self, store: PlanStore, request: RequestData, runtime: Runtime, body: bytes
