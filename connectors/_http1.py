@@ -40,6 +40,7 @@ from connectors.errors import SourceBadResponse, SourceUnavailable, UnsupportedL
 __all__ = ["Http1Transport"]
 
 KEEPALIVE = 15.0  # seconds an idle connection is kept: under most servers' own idle limit
+MAX_HEADER_BYTES = 64 * 1024  # of an answer's header lines together, as most servers allow
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _UNSAFE = frozenset("\r\n\0")
 _CONTROL = re.compile("[\x00-\x20\x7f]")  # a request target holds none, escaped or not
@@ -119,6 +120,8 @@ class _Connection(asyncio.Protocol):
         self.headers: dict[str, str] = {}
         self.chunks: list[bytes] = []
         self.size = 0
+        self.header_bytes = 0  # received while the header is incomplete
+        self.header_lines = 0  # of the header lines parsed
         self.started = False  # a byte of the answer arrived
         self.framed = False  # the answer says where its body ends
         self.decoder: _Decoder | None = None
@@ -149,8 +152,12 @@ class _Connection(asyncio.Protocol):
             self.close()  # bytes nobody asked for: the connection cannot be trusted
             return
         self.started = True
+        if not self.status:
+            self.header_bytes += len(data)  # until the header is complete, every byte counts
         try:
             self.parser.feed_data(data)
+            if not self.status and self.header_bytes > MAX_HEADER_BYTES:
+                raise _Malformed(f"header lines longer than {MAX_HEADER_BYTES} bytes")
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
             if isinstance(cause, _TooLarge):
@@ -158,6 +165,8 @@ class _Connection(asyncio.Protocol):
             self._fail(cause if isinstance(cause, _Malformed | _TooLarge) else _Malformed(exc))
         except httptools.HttpParserError as exc:
             self._fail(_Malformed(f"not an HTTP answer: {exc}"))
+        except _Malformed as exc:
+            self._fail(exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -171,6 +180,9 @@ class _Connection(asyncio.Protocol):
     # httptools' callbacks -----------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_lines += len(name) + len(value)
+        if self.header_lines > MAX_HEADER_BYTES:
+            raise _Malformed(f"header lines longer than {MAX_HEADER_BYTES} bytes")
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:

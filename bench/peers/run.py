@@ -1,5 +1,6 @@
 """c360 against Hive Gateway on the same legacy REST backend (../shared/peerbench/run.sh),
-uncached and with the memory cache warm, appended to bench/RESULTS.md.
+uncached and with the memory cache warm, added to bench/RESULTS.md at the end of its
+"Against Hive Gateway" section.
 
     python bench/peers/run.py                  # 10 s per run, 2 alternating rounds
     python bench/peers/run.py --duration 20 --rounds 3 --no-record
@@ -25,6 +26,7 @@ _NEAR = [p / "shared" / "peerbench" / "run.sh" for p in (ROOT.parent, ROOT.paren
 RUN_SH = Path(os.environ.get("PEERBENCH") or next((p for p in _NEAR if p.exists()), _NEAR[0]))
 CONFIG = ROOT / "bench" / "peers" / "c360.yaml"
 RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "\n## Against Hive Gateway"
 
 
 def run(label: str, env: dict[str, str], duration: int, rounds: int) -> list[str]:
@@ -85,8 +87,17 @@ def main() -> None:
     ]
     for label, lines in runs.items():
         block += [f"{label}:", "", "```", *lines, "```", ""]
-    with RESULTS.open("a", encoding="utf-8") as out:
-        out.write("\n".join(block))
+    RESULTS.write_text(_inserted(RESULTS.read_text(encoding="utf-8"), "\n".join(block)))
+
+
+def _inserted(results: str, block: str) -> str:
+    """``results`` with ``block`` at the end of its "Against Hive Gateway" section (at the
+    end of the file where there is no such section)."""
+    start = results.find(SECTION)
+    end = results.find("\n## ", start + len(SECTION)) if start >= 0 else -1
+    if end < 0:
+        return results.rstrip("\n") + "\n" + block
+    return results[:end].rstrip("\n") + "\n" + block + results[end:]
 
 
 if __name__ == "__main__":

@@ -194,7 +194,13 @@ async def test_a_post_is_never_sent_twice() -> None:
         (_answer(b"abc", "Content-Encoding: gzip"), SourceBadResponse, "does not decode"),
         (_answer(b"abc", "Content-Encoding: zstd"), SourceBadResponse, "unknown content"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{", SourceUnavailable, "mid-answer"),
+        (_answer(b"{}", *[f"X-Filler-{n}: {'x' * 1000}" for n in range(70)]), SourceBadResponse,
+         "header lines longer than 65536 bytes"),
+        (b"HTTP/1.1 200 OK\r\nX-Endless: " + b"x" * 100_000, SourceBadResponse,
+         "header lines longer than 65536 bytes"),
     ],
+    ids=["not-http", "too-large", "bad-chunks", "gzip-bomb", "bad-gzip", "zstd", "cut-short",
+         "many-headers", "endless-header"],
 )  # fmt: skip
 async def test_garbage_and_broken_answers_are_named_errors(
     answer: bytes, error: type[Exception], words: str
