@@ -172,7 +172,7 @@ class _Connection(asyncio.Protocol):
         self.transport = None
         if self.waiter is None or self.waiter.done():
             return
-        if self.status >= 200 and not self.framed and self.status not in _NO_BODY:
+        if self.status >= 200 and not self.framed:
             self.on_message_complete()  # an answer whose body ends with the connection
         else:
             self._fail(_Closed(self.started))
@@ -193,7 +193,11 @@ class _Connection(asyncio.Protocol):
         self.status = status
         headers = self.headers
         length = headers.get("content-length")
-        self.framed = length is not None or "chunked" in headers.get("transfer-encoding", "")
+        self.framed = (
+            length is not None
+            or "chunked" in headers.get("transfer-encoding", "")
+            or status in _NO_BODY
+        )
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             raise _TooLarge
         encoding = headers.get("content-encoding", "identity").strip().lower()

@@ -119,6 +119,15 @@ async def test_a_keep_alive_connection_carries_the_next_call() -> None:
     assert f"host: 127.0.0.1:{raw.port}\r\n" in first and "x-api-key: k1\r\n" in first
 
 
+async def test_an_answer_without_a_body_keeps_its_connection() -> None:
+    empty = b"HTTP/1.1 204 No Content\r\n\r\n"
+    async with scripted(keep_answering(empty, _answer(b"{}"))) as raw:
+        transport = _transport(raw)
+        statuses = [(await _get(transport)).status, (await _get(transport)).status]
+    assert statuses == [204, 200]
+    assert raw.connections == 1
+
+
 async def test_chunked_and_compressed_answers_are_read_whole() -> None:
     body = b'{"rows": [' + b",".join(b"1" for _ in range(500)) + b"]}"
     chunked = b"".join(
