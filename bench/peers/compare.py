@@ -4,12 +4,14 @@ blocks: the lever-by-lever figures behind bench/RESULTS.md ("Against Hive Gatewa
     python bench/peers/compare.py http_client=aiohttp http_client=builtin
     python bench/peers/compare.py gc=700 gc=20000
     python bench/peers/compare.py tasks=gather tasks=concurrently
+    python bench/peers/compare.py provenance=off provenance=on
     python bench/peers/compare.py --blocks 10 --requests 600 gc=700 gc=20000
 
 A variant is ``lever=value``: ``http_client`` (the peer source's client: ``builtin``,
 ``aiohttp``, ``httpx``), ``gc`` (the young-generation threshold of the collector, with what
 start-up built frozen above 700, as ``c360 serve`` does), ``tasks`` (``gather``: every
-concurrent look-up in a task of its own, as before ``gateway.concurrently``). Each variant is an
+concurrent look-up in a task of its own, as before ``gateway.concurrently``), ``provenance``
+(``on``: the peer query with ``@provenance``). Each variant is an
 app of its own over the same backend (``../shared/peerbench/backend.py``), driven through ASGI
 as ``inprocess.py`` does, on uvloop as ``c360 serve`` runs; the blocks alternate so that the
 machine's drift falls on every variant. Prints each variant's median and lowest CPU per request.
@@ -57,6 +59,8 @@ def _variant(spec: str) -> tuple[Callable[[str], str], Hook]:
     if lever == "http_client":
         line = "    timeout: 5s\n"
         return lambda text: text.replace(line, f"{line}    http_client: {value}\n"), _no_hook
+    if lever == "provenance":
+        return _same, _no_hook
     if lever == "gc":
         threshold = int(value)
 
@@ -93,7 +97,9 @@ async def _compare(port: int, specs: list[str], blocks: int, requests: int) -> N
     base = (inprocess.ROOT / "bench" / "peers" / "c360.yaml").read_text()
     base = base.replace("127.0.0.1:9001", f"127.0.0.1:{port}")
     os.environ["C360_CACHE"] = "false"
-    query = json.loads((inprocess.PEERBENCH / "c360-query.json").read_text())
+    plain = json.loads((inprocess.PEERBENCH / "c360-query.json").read_text())
+    traced = {**plain, "query": plain["query"].replace(") {", ") @provenance {", 1)}
+    queries = {s: traced if s == "provenance=on" else plain for s in specs}
     variants = {spec: _variant(spec) for spec in specs}
     figures: dict[str, list[float]] = {spec: [] for spec in specs}
     rng = random.Random(7)
@@ -104,9 +110,9 @@ async def _compare(port: int, specs: list[str], blocks: int, requests: int) -> N
             config.write_text(change(base))
             apps[spec] = create_app(load_settings(str(config)))
         async with AsyncExitStack() as stack:
-            for app in apps.values():
+            for spec, app in apps.items():
                 await stack.enter_async_context(app.router.lifespan_context(app))
-                await inprocess._drive(app, query, [42] * 50, 32)
+                await inprocess._drive(app, queries[spec], [42] * 50, 32)
             for block in range(blocks):
                 order = specs if block % 2 == 0 else specs[::-1]
                 for spec in order:
@@ -114,7 +120,7 @@ async def _compare(port: int, specs: list[str], blocks: int, requests: int) -> N
                     hook(True)
                     ids = [rng.randint(1, 1000) for _ in range(requests)]
                     cpu = time.process_time()
-                    await inprocess._drive(apps[spec], query, ids, 32)
+                    await inprocess._drive(apps[spec], queries[spec], ids, 32)
                     figures[spec].append((time.process_time() - cpu) / requests * 1000)
                     hook(False)
     for spec, cpu in figures.items():

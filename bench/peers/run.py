@@ -78,7 +78,7 @@ def main() -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = [
         "",
-        f"### peerbench, {when}",
+        f"#### peerbench, {when}",
         "",
         f"`python bench/peers/run.py --duration {args.duration} --rounds {args.rounds}"
         f" --workers {args.workers}` on "
