@@ -11,7 +11,8 @@ A variant is ``lever=value``: ``http_client`` (the peer source's client: ``built
 ``aiohttp``, ``httpx``), ``gc`` (the young-generation threshold of the collector, with what
 start-up built frozen above 700, as ``c360 serve`` does), ``tasks`` (``gather``: every
 concurrent look-up in a task of its own, as before ``gateway.concurrently``), ``provenance``
-(``on``: the peer query with ``@provenance``). Each variant is an
+(``on``: the peer query with ``@provenance``), ``concurrency`` (the source's calls at once).
+Each variant is an
 app of its own over the same backend (``../shared/peerbench/backend.py``), driven through ASGI
 as ``inprocess.py`` does, on uvloop as ``c360 serve`` runs; the blocks alternate so that the
 machine's drift falls on every variant. Prints each variant's median and lowest CPU per request.
@@ -61,6 +62,9 @@ def _variant(spec: str) -> tuple[Callable[[str], str], Hook]:
         return lambda text: text.replace(line, f"{line}    http_client: {value}\n"), _no_hook
     if lever == "provenance":
         return _same, _no_hook
+    if lever == "concurrency":
+        line = "    timeout: 5s\n"
+        return lambda text: text.replace(line, f"{line}    concurrency: {value}\n"), _no_hook
     if lever == "gc":
         threshold = int(value)
 

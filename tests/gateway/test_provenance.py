@@ -280,3 +280,25 @@ async def test_a_total_across_systems_lists_every_contributing_record(
     assert {s["source"] for s in entry["sources"]} <= {"billing"}
     points = ext["provenance"]["customer.emails.0.value"]
     assert points.get("derived") or points.get("source")
+
+
+def test_entries_follow_the_answer_whatever_order_fields_resolved_in() -> None:
+    from gateway.provenance import Provenance, derived
+    from gateway.provenance_extension import in_answer_order
+
+    order = Provenance("billing", "O-1", "order")
+    entries = {
+        "customer.orders.0.total": order.of_field(),
+        "customer.email": Provenance("crm", "C-1", "person", "email"),
+        "customer.orders.0": order,
+        "customer.count": derived(),
+        "elsewhere": derived(),  # not in the answer: kept, after the rest
+    }
+    data = {"customer": {"email": "a@x", "orders": [{"total": "1.00"}], "count": 1}}
+    assert list(in_answer_order(entries, data)) == [
+        "customer.email",
+        "customer.orders.0",
+        "customer.orders.0.total",
+        "customer.count",
+        "elsewhere",
+    ]
