@@ -29,7 +29,7 @@ import ssl
 import zlib
 from collections.abc import Mapping
 from typing import Any, cast
-from urllib.parse import SplitResult, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
 
 import brotli
 import httptools
@@ -81,7 +81,7 @@ class _Decoder:
 
     def decode(self, data: bytes) -> bytes:
         try:
-            out = self._brotli.process(data) if self._brotli else self._inflate(data)
+            out = self._unbrotli(data) if self._brotli else self._inflate(data)
         except (zlib.error, brotli.error) as exc:
             raise _Malformed(f"a body that does not decode: {exc}") from exc
         self.size += len(out)
@@ -89,7 +89,15 @@ class _Decoder:
             raise _TooLarge
         return bytes(out)
 
+    def _unbrotli(self, data: bytes) -> bytes:
+        out = self._brotli.process(data, output_buffer_limit=self.limit + 1 - self.size)
+        if not self._brotli.can_accept_more_data():
+            raise _TooLarge  # output held back: past the limit, whatever follows
+        return bytes(out)
+
     def _inflate(self, data: bytes) -> bytes:
+        if self._zlib.eof:
+            raise _Malformed("bytes after the end of the compressed body")
         try:
             out = self._zlib.decompress(data, self.limit + 1 - self.size)
         except zlib.error:
@@ -100,6 +108,8 @@ class _Decoder:
             out = self._zlib.decompress(data, self.limit + 1 - self.size)
         if self._zlib.unconsumed_tail:
             raise _TooLarge
+        if self._zlib.unused_data:
+            raise _Malformed("bytes after the end of the compressed body")
         return bytes(out)
 
 
@@ -109,6 +119,8 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
+        # old systems end lines with a bare LF; the answer is theirs, so that much is read
+        self.parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True)
         self.waiter: asyncio.Future[Answer] | None = None
         self.idle_since = 0.0
         self.keep_alive = False
@@ -124,6 +136,8 @@ class _Connection(asyncio.Protocol):
         self.header_lines = 0  # of the header lines parsed
         self.started = False  # a byte of the answer arrived
         self.framed = False  # the answer says where its body ends
+        self.complete = False  # the answer is whole: any byte more spoils the connection
+        self.received = 0  # bytes on the wire for this exchange, framing and all
         self.decoder: _Decoder | None = None
 
     @property
@@ -135,9 +149,14 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
             self.transport = None
 
-    def exchange(self, payload: bytes, max_bytes: int) -> asyncio.Future[Answer]:
+    def exchange(
+        self, payload: bytes, max_bytes: int, *, bodiless: bool = False
+    ) -> asyncio.Future[Answer]:
+        """Send ``payload``; the future is the answer. ``bodiless``: a HEAD's answer, whole
+        once its header is in."""
         assert self.transport is not None and self.waiter is None
         self._reset(max_bytes)
+        self.bodiless = bodiless
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(payload)
         return self.waiter
@@ -152,6 +171,11 @@ class _Connection(asyncio.Protocol):
             self.close()  # bytes nobody asked for: the connection cannot be trusted
             return
         self.started = True
+        self.received += len(data)
+        if self.received > 2 * (self.max_bytes + MAX_HEADER_BYTES):
+            # chunk framing, trailers: a body may take more bytes than it holds, not this many
+            self._fail(_TooLarge())
+            return
         if not self.status:
             self.header_bytes += len(data)  # until the header is complete, every byte counts
         try:
@@ -165,6 +189,8 @@ class _Connection(asyncio.Protocol):
             self._fail(cause if isinstance(cause, _Malformed | _TooLarge) else _Malformed(exc))
         except httptools.HttpParserError as exc:
             self._fail(_Malformed(f"not an HTTP answer: {exc}"))
+        except httptools.HttpParserUpgrade:
+            self._fail(_Malformed("an answer that switches protocols"))
         except _Malformed as exc:
             self._fail(exc)
 
@@ -178,6 +204,11 @@ class _Connection(asyncio.Protocol):
             self._fail(_Closed(self.started))
 
     # httptools' callbacks -----------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second answer to one request: which one is whose?
+            self.keep_alive = False
+            raise _Malformed("bytes after the answer")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.header_lines += len(name) + len(value)
@@ -193,11 +224,14 @@ class _Connection(asyncio.Protocol):
         self.status = status
         headers = self.headers
         length = headers.get("content-length")
+        codings = headers.get("transfer-encoding", "").rsplit(",", 1)[-1]
         self.framed = (
-            length is not None
-            or "chunked" in headers.get("transfer-encoding", "")
-            or status in _NO_BODY
+            length is not None or codings.strip().lower() == "chunked" or status in _NO_BODY
         )
+        if self.bodiless:
+            self.framed = False  # never kept: whatever the system sends after is not read
+            self.on_message_complete()
+            return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             raise _TooLarge
         encoding = headers.get("content-encoding", "identity").strip().lower()
@@ -214,9 +248,10 @@ class _Connection(asyncio.Protocol):
         self.chunks.append(body)
 
     def on_message_complete(self) -> None:
-        if self.status < 200:
+        if self.status < 200 or self.complete:
             return
         waiter = self.waiter
+        self.complete = True
         self.keep_alive = self.parser.should_keep_alive() and self.framed
         if waiter is not None and not waiter.done():
             headers = self.headers
@@ -241,26 +276,28 @@ class _Origin:
     def __init__(self, url: SplitResult, headers: Mapping[str, str]) -> None:
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError("not an http(s) URL")
-        self.host = url.hostname
+        try:
+            self.host = url.hostname.encode("idna").decode("ascii")  # bücher.de: its punycode
+        except UnicodeError as exc:
+            raise ValueError(f"a host name that cannot be written: {exc}") from exc
         self.tls = url.scheme == "https"
         self.port = url.port or (443 if self.tls else 80)
         self.idle: list[_Connection] = []
         host = f"[{self.host}]" if ":" in self.host else self.host
         fixed = {
-            "host": host if url.port in (None, 443 if self.tls else 80) else f"{host}:{url.port}",
-            "user-agent": "c360",
-            "accept": "*/*",
-            "accept-encoding": "gzip, deflate",
+            "Host": host if url.port in (None, 443 if self.tls else 80) else f"{host}:{url.port}",
+            "User-Agent": "c360",
+            "Accept": "*/*",
+            "Accept-Encoding": "gzip, deflate",
         }
         if url.username is not None:
             secret = f"{unquote(url.username)}:{unquote(url.password or '')}"
-            fixed["authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
-        fixed.update((name.lower(), value) for name, value in headers.items())
-        for name, value in fixed.items():
-            if _UNSAFE & set(name + value):
-                raise ValueError(f"header {name!r}: line breaks are not allowed")
-        self.headers = fixed
-        self.head = _lines(fixed)
+            fixed["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
+        self.headers = _merged(_named(fixed), headers)  # the config's names keep their case
+        problem = _unwritable(self.headers)
+        if problem:
+            raise ValueError(problem)
+        self.head = _lines(self.headers)
 
 
 class Http1Transport(HttpTransport):
@@ -297,10 +334,11 @@ class Http1Transport(HttpTransport):
 
     async def send(self, source: str, request: Request, max_bytes: int, label: str) -> Answer:
         origin, payload = self._payload(source, request)
+        bodiless = request.method == "HEAD"
         reused = self._reuse(origin)
         try:
             connection = reused or await self._connect(origin)
-            return await self._exchange(origin, connection, payload, max_bytes)
+            return await self._exchange(origin, connection, payload, max_bytes, bodiless)
         except TimeoutError:
             raise  # the caller names it (SOURCE_TIMEOUT)
         except _Closed as exc:
@@ -311,7 +349,7 @@ class Http1Transport(HttpTransport):
         # the pooled connection had been closed by the system: once more on a new one
         try:
             connection = await self._connect(origin)
-            return await self._exchange(origin, connection, payload, max_bytes)
+            return await self._exchange(origin, connection, payload, max_bytes, bodiless)
         except TimeoutError:
             raise
         except (_Closed, _Malformed, _TooLarge, OSError) as exc:
@@ -329,17 +367,20 @@ class Http1Transport(HttpTransport):
             target = (url.path or "/") + (f"?{url.query}" if url.query else "")
         if request.params:
             target += ("&" if "?" in target else "?") + urlencode(request.params)
+        if not target.isascii():  # a base path of the config's own (/bücher): escaped
+            target = quote(target, safe="/?&=%:@!$'()*+,;~-._")
         if not target.startswith("/") or _CONTROL.search(target):
             raise UnsupportedLookup(source, "cannot be asked by URL: a space or control character")
         head = origin.head
         if request.headers:
-            extra = {name.lower(): value for name, value in request.headers.items()}
-            if any(_UNSAFE & set(name + value) for name, value in extra.items()):
-                raise UnsupportedLookup(source, "cannot be asked: a line break in a header")
-            head = _lines({**origin.headers, **extra})
+            headers = _merged(origin.headers, request.headers)
+            problem = _unwritable(headers)
+            if problem:
+                raise UnsupportedLookup(source, f"cannot be asked: {problem}")
+            head = _lines(headers)
         content = request.content
         if content is not None or request.method in ("POST", "PUT", "PATCH"):
-            head += f"content-length: {len(content or b'')}\r\n"
+            head += f"Content-Length: {len(content or b'')}\r\n"
         start = f"{request.method} {target} HTTP/1.1\r\n{head}\r\n".encode("latin-1")
         return origin, start + content if content else start
 
@@ -369,16 +410,22 @@ class Http1Transport(HttpTransport):
         return connection
 
     async def _exchange(
-        self, origin: _Origin, connection: _Connection, payload: bytes, max_bytes: int
+        self,
+        origin: _Origin,
+        connection: _Connection,
+        payload: bytes,
+        max_bytes: int,
+        bodiless: bool,
     ) -> Answer:
         try:
-            answer = await connection.exchange(payload, max_bytes)
+            answer = await connection.exchange(payload, max_bytes, bodiless=bodiless)
         except BaseException:
             connection.close()  # cancelled or failed mid-answer: never reused
             raise
         finally:
             connection.waiter = None
-        if connection.keep_alive and not self._closed and len(origin.idle) < self.connections:
+        pooled = connection.keep_alive and connection.usable and not self._closed
+        if pooled and len(origin.idle) < self.connections:
             connection.idle_since = asyncio.get_running_loop().time()
             origin.idle.append(connection)
         else:
@@ -409,5 +456,29 @@ def _error(source: str, label: str, exc: Exception, max_bytes: int) -> Exception
     return SourceUnavailable(source, f"{label}: ConnectError: {exc.strerror or exc}")
 
 
-def _lines(headers: Mapping[str, str]) -> str:
-    return "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+Headers = dict[str, tuple[str, str]]  # lower-case name -> (name as written, value)
+
+
+def _named(headers: Mapping[str, str]) -> Headers:
+    return {name.lower(): (name, value) for name, value in headers.items()}
+
+
+def _merged(headers: Headers, more: Mapping[str, str]) -> Headers:
+    """``headers`` with ``more`` over them: one value per name, whatever its case."""
+    return {**headers, **_named(more)}
+
+
+def _unwritable(headers: Headers) -> str | None:
+    """What keeps these headers off the wire: a line break, or a character beyond latin-1."""
+    for name, value in headers.values():
+        if _UNSAFE & set(name + value):
+            return f"header {name!r}: line breaks are not allowed"
+        try:
+            (name + value).encode("latin-1")
+        except UnicodeEncodeError:
+            return f"header {name!r}: a character HTTP/1.1 cannot carry"
+    return None
+
+
+def _lines(headers: Headers) -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.values())

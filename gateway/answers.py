@@ -6,9 +6,11 @@ Only answers of compiled plans are kept (:mod:`gateway.planned`), and of those o
 with no error, no stale record and no ``maxAge`` argument, to callers without a principal (a
 gateway without security): a role's policy, masks or row scope never meet a kept answer. An
 answer lives as long as its least fresh record (:func:`gateway.freshness.remaining_freshness`:
-the same figure as an HTTP ``max-age``), and is dropped when any of its records changes (the
-invalidation webhooks and write-backs publish that on the event bus, :mod:`gateway.events`).
-A request that began before a change never keeps its answer (``generation``).
+the same figure as an HTTP ``max-age``, bounded by any "nothing found" it used), and is
+dropped when any of its records changes (the invalidation webhooks and write-backs publish that
+on the event bus, :mod:`gateway.events`) or is answered anew by its source (another request's
+``maxAge``, a refresh): it never says less than a run over the record cache would. A request
+that began before a change, or read a record since answered anew, keeps nothing.
 
 What a kept answer says about its sources is what a run over a warm record cache says:
 ``cache`` for every source whose records it holds, no calls. It is kept with the memory cache
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,7 @@ import orjson
 
 from gateway.freshness import remaining_freshness
 from gateway.recorded import FetchInfo, Recording
+from model.records import Record
 from model.timestamps import age_seconds
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["AGE_MARK", "AnswerCache", "KeptAnswer"]
 
 RecordId = tuple[str, str, str]  # (source, entity, key)
+REFRESHES = 100_000  # records whose last fresh answer is remembered (a request's window)
 
 
 AGE_MARK = "\x00c360:age\x00"  # where an encoded answer says a record's age (provenance)
@@ -70,11 +74,14 @@ class AnswerCache:
         self.max_entries = max_entries
         self.generation = 0  # moves on every change: answers begun before it are not kept
         self._kept: OrderedDict[bytes, KeptAnswer] = OrderedDict()
+        self._holding: dict[RecordId, set[bytes]] = {}  # record -> the answers built from it
+        # record -> when a source last answered it anew (the most recent, at most REFRESHES)
+        self._refreshed: OrderedDict[RecordId, float] = OrderedDict()
 
     def get(self, key: bytes) -> KeptAnswer | None:
         found = self._kept.get(key)
         if found is not None and found.expires <= self.now():
-            del self._kept[key]
+            self._drop(key)
             return None
         return found
 
@@ -100,18 +107,49 @@ class AnswerCache:
         parts = tuple(body.split(_MARK))
         if len(parts) != len(fetched) + 1:
             return None  # the mark is in the data itself: kept nowhere rather than wrong
+        refreshed = self._refreshed
+        if any(info.fetched_at < refreshed.get(r, 0.0) for r, info in recording.info.items()):
+            return None  # a source answered one of its records anew while it ran
         kept = KeptAnswer(parts, tuple(fetched), now + fresh, frozenset(recording.info))
+        self._drop(key)
         self._kept[key] = kept
+        for record in kept.records:
+            self._holding.setdefault(record, set()).add(key)
         if len(self._kept) > self.max_entries:
-            self._kept.popitem(last=False)
+            self._drop(next(iter(self._kept)))
         return kept
 
     def changed(self, event: CustomerChanged) -> None:
         """Records changed: drop every answer built from any of them."""
         self.generation += 1
-        records = event.records()
-        for key in [k for k, v in self._kept.items() if not records.isdisjoint(v.records)]:
-            del self._kept[key]
+        for record in event.records():
+            for key in list(self._holding.get(record, ())):
+                self._drop(key)
+
+    def refreshed(self, records: Iterable[Record], fetched_at: float) -> None:
+        """A source answered these records anew at ``fetched_at``: an answer holding an older
+        copy says no more than a run over the record cache would, so it is dropped; and a
+        request that read an older copy keeps nothing."""
+        refreshed = self._refreshed
+        for record in records:
+            at = (record.source, record.entity, record.key)
+            refreshed[at] = fetched_at
+            refreshed.move_to_end(at)
+            for key in list(self._holding.get(at, ())):
+                self._drop(key)
+        while len(refreshed) > REFRESHES:
+            refreshed.popitem(last=False)
+
+    def _drop(self, key: bytes) -> None:
+        kept = self._kept.pop(key, None)
+        if kept is None:
+            return
+        for record in kept.records:
+            holders = self._holding.get(record)
+            if holders is not None:
+                holders.discard(key)
+                if not holders:
+                    del self._holding[record]
 
     def __len__(self) -> int:
         return len(self._kept)

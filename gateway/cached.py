@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from connectors.base import Connector
 from connectors.errors import SourceError
@@ -41,11 +41,13 @@ class SharedCache:
         flights: SingleFlight[str, list[Record]],
         background: set[asyncio.Task[None]],
         clock: Clock,
+        refreshed: Callable[[Iterable[Record], float], None] | None = None,
     ) -> None:
         self.cache = cache
         self.flights = flights
         self.background = background
         self.clock = clock
+        self.refreshed = refreshed  # hears of every record a source answered anew
 
 
 class Cached:
@@ -93,11 +95,11 @@ class Cached:
                 refetch.append(value)
             elif verdict is Verdict.FRESH:
                 answers[value] = entry.records
-                recording.delivered(entry.records, entry.fetched_at, "hit")
+                recording.delivered(entry.records, entry.fetched_at, "hit", (self.source, entity))
                 _HIT.inc()
             elif verdict is Verdict.REVALIDATE:
                 answers[value] = entry.records
-                recording.delivered(entry.records, entry.fetched_at, "stale")
+                recording.delivered(entry.records, entry.fetched_at, "stale", (self.source, entity))
                 _STALE.inc()
                 revalidate.append(value)
             else:  # Verdict.FALLBACK: asked again, standing in if the source fails
@@ -113,7 +115,9 @@ class Cached:
                 for value in refetch:
                     entry = fallback[value]
                     answers[value] = entry.records
-                    recording.delivered(entry.records, entry.fetched_at, "stale")
+                    recording.delivered(
+                        entry.records, entry.fetched_at, "stale", (self.source, entity)
+                    )
                     _STALE.inc()
         if revalidate:
             self._refresh_behind(entity, by, revalidate, policy)
@@ -162,13 +166,16 @@ class Cached:
                 self.recording.called(source, entity, by)
             found = await self.inner.fetch(entity, by, asked)
             answers = {value: list(found.get(value, ())) for value in asked}
+            fetched_at = shared.clock.now()
+            if shared.refreshed is not None:
+                shared.refreshed((r for rs in answers.values() for r in rs), fetched_at)
             if shared.cache is not None and policy.enabled:
                 await shared.cache.write(
                     source,
                     entity,
                     by,
                     answers,
-                    fetched_at=shared.clock.now(),
+                    fetched_at=fetched_at,
                     found_for=policy.ttl + policy.stale_for,
                     missing_for=min(policy.not_found_ttl, policy.ttl),
                 )
@@ -179,5 +186,5 @@ class Cached:
         if record:
             when = shared.clock.now()
             for records in answers.values():
-                self.recording.delivered(records, when, "miss")
+                self.recording.delivered(records, when, "miss", (source, entity))
         return answers

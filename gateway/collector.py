@@ -4,8 +4,8 @@ A request's objects are freed by reference counting when it ends (no layer of th
 keeps a reference cycle, see ``tests/gateway/test_collector.py``), so the collector finds
 nothing to free in them; with Python's default young-generation threshold (700) it still walks
 every in-flight request's objects several times per request (1.25 against 1.06 ms of CPU per
-uncached request of the peer benchmark, bench/RESULTS.md). What the process holds at start-up (modules, the
-schema, the config) is moved out of the collector's sight with :func:`gc.freeze`.
+uncached request of the peer benchmark, bench/RESULTS.md). What the process holds at start-up
+(modules, the schema, the config) is moved out of the collector's sight with :func:`gc.freeze`.
 """
 
 from __future__ import annotations

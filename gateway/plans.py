@@ -37,6 +37,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -132,13 +133,14 @@ class Plan:
         fields: list[_Field],
         first_name: str | None,
         traced: bool = False,
+        keepable: bool = True,
     ) -> None:
         self.operation = operation
         self.fields = fields
         self._first_name = first_name
         self.traced = traced  # the operation asks for ``@provenance``
         # an answer that a maxAge argument bounds is never kept whole (gateway.answers)
-        self.keepable = not _names_argument(operation, "maxAge")
+        self.keepable = keepable
 
     def operation_name(self, provided: str | None) -> str | None:
         """The request's operation name as strawberry reports it (metrics, spans)."""
@@ -216,14 +218,15 @@ def compile_plan(
     if len(chosen) != 1 or chosen[0].operation != OperationType.QUERY:
         return None
     operation = chosen[0]
-    traced = [d for d in operation.directives or () if d.name.value == PROVENANCE]
-    if _directives(document) != len(traced) or any(d.arguments for d in traced):
-        return None  # a directive other than the operation's own @provenance
-    if _page_variables(operation):
-        return None  # the query limits measure those per request
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
+    traced = [d for d in operation.directives or () if d.name.value == PROVENANCE]
+    directives = _directives(operation) + sum(map(_directives, fragments.values()))
+    if directives != len(traced) or any(d.arguments for d in traced):
+        return None  # a directive other than the operation's own @provenance
+    if _page_variables(document):
+        return None  # the query limits measure those per request
     compiler = _Compiler(schema, fragments, roots)
     query_type = schema._schema.query_type
     if query_type is None:
@@ -233,14 +236,18 @@ def compile_plan(
     except _NotCovered:
         return None
     first = operations[0].name
-    return Plan(operation, fields, first.value if first else None, traced=bool(traced))
+    # an answer that a maxAge argument bounds, in the operation or a fragment, is never kept
+    keepable = not _names_argument(document, "maxAge")
+    return Plan(
+        operation, fields, first.value if first else None, traced=bool(traced), keepable=keepable
+    )
 
 
 class _NotCovered(Exception):
     pass
 
 
-def _directives(document: DocumentNode) -> int:
+def _directives(document: Node) -> int:
     found = 0
 
     class Directives(Visitor):
@@ -252,7 +259,7 @@ def _directives(document: DocumentNode) -> int:
     return found
 
 
-def _names_argument(operation: OperationDefinitionNode, name: str) -> bool:
+def _names_argument(document: DocumentNode, name: str) -> bool:
     found = False
 
     class Arguments(Visitor):
@@ -260,7 +267,7 @@ def _names_argument(operation: OperationDefinitionNode, name: str) -> bool:
             nonlocal found
             found = found or node.name.value == name
 
-    visit(operation, Arguments())
+    visit(document, Arguments())
     return found
 
 
@@ -277,7 +284,7 @@ def _has_variable(node: FieldNode) -> bool:
     return found
 
 
-def _page_variables(operation: OperationDefinitionNode) -> bool:
+def _page_variables(document: DocumentNode) -> bool:
     """Whether a variable sets a page size (the query limits measure those per request)."""
     found = False
 
@@ -287,7 +294,7 @@ def _page_variables(operation: OperationDefinitionNode) -> bool:
             if node.name.value in ("first", "last") and isinstance(node.value, VariableNode):
                 found = True
 
-    visit(operation, Pages())
+    visit(document, Pages())
     return found
 
 

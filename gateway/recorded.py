@@ -46,12 +46,27 @@ class Recording:
     info: dict[tuple[str, str, str], FetchInfo] = field(default_factory=dict)
     failed: dict[str, SourceError] = field(default_factory=dict)  # source -> its first failure
     stale_sources: set[str] = field(default_factory=set)
+    # (source, entity) -> when the oldest answer of "nothing found" the request used was given
+    found_nothing: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def called(self, source: str, entity: str, by: str) -> None:
         self.calls[(source, entity, by)] += 1
 
-    def delivered(self, records: Iterable[Record], fetched_at: float, state: CacheState) -> None:
-        """These records reach the request: fetched at ``fetched_at``, from cache or not."""
+    def delivered(
+        self,
+        records: list[Record],
+        fetched_at: float,
+        state: CacheState,
+        asked: tuple[str, str] | None = None,
+    ) -> None:
+        """These records reach the request: fetched at ``fetched_at``, from cache or not.
+        None at all, for a look-up of ``asked`` (source, entity): the answer "nothing found"
+        is what the request used, and it holds only as long as the cache keeps it."""
+        if not records and asked is not None:
+            since = self.found_nothing.get(asked)
+            if since is None or fetched_at < since:
+                self.found_nothing[asked] = fetched_at
+            return
         info = FetchInfo(fetched_at, state)
         marks = self.info
         for record in records:

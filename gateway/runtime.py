@@ -146,12 +146,13 @@ class Runtime:
         if settings.cache.enabled:
             store = open_store(settings.cache.backend, settings.cache.max_entries, self.clock)
             self.cache = RecordCache(store)
-        self._shared = SharedCache(self.cache, self.flights, self.background, self.clock)
         self.events = open_bus(settings.cache.backend, self.clock)
         self.answers = None
         if self.cache is not None and settings.cache.redis is None:
             self.answers = AnswerCache(self.clock.now)
             self.events.watch(self.answers.changed)
+        refreshed = self.answers.refreshed if self.answers is not None else None
+        self._shared = SharedCache(self.cache, self.flights, self.background, self.clock, refreshed)
         self.persisted_queries = open_persisted_queries(
             settings.cache.backend, settings.server.persisted_queries, self.clock
         )

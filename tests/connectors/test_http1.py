@@ -116,7 +116,8 @@ async def test_a_keep_alive_connection_carries_the_next_call() -> None:
     assert raw.connections == 1
     first = raw.requests[0].decode()
     assert first.startswith("GET /api/contacts/0 HTTP/1.1\r\n")
-    assert f"host: 127.0.0.1:{raw.port}\r\n" in first and "x-api-key: k1\r\n" in first
+    # the names as the config writes them: a legacy stack may read them by their case
+    assert f"Host: 127.0.0.1:{raw.port}\r\n" in first and "X-Api-Key: k1\r\n" in first
 
 
 async def test_an_answer_without_a_body_keeps_its_connection() -> None:
@@ -189,7 +190,7 @@ async def test_a_post_is_never_sent_twice() -> None:
         with pytest.raises(SourceUnavailable, match="closed the connection without answering"):
             await transport.send("crm", post, 1000, "POST /contacts")
     assert len(raw.requests) == 2 and raw.connections == 1
-    assert b"content-length: 2\r\n" in raw.requests[0]
+    assert b"Content-Length: 2\r\n" in raw.requests[0]
 
 
 @pytest.mark.parametrize(
@@ -272,4 +273,100 @@ async def test_absolute_urls_reach_their_own_origin_with_basic_credentials() -> 
     assert answer.body == b"<ok/>"
     head = raw.requests[0].decode()
     assert head.startswith("GET /soap?wsdl&v=1+2 HTTP/1.1\r\n")
-    assert "authorization: Basic c3ZjOnBAc3M=\r\n" in head
+    assert "Authorization: Basic c3ZjOnBAc3M=\r\n" in head
+
+
+async def test_a_second_answer_to_one_request_never_reaches_the_next_call() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await raw.request(reader)
+        if raw.connections > 1:
+            writer.write(_answer(b'{"n": 2}'))
+            await writer.drain()
+            return
+        # a broken system answers twice, the second answer cut across two reads
+        writer.write(_answer(b'{"n": 1}') + b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{")
+        await writer.drain()
+        await raw.request(reader)
+        writer.write(b'"late": 1}' + _answer(b'{"n": 3}'))
+        await writer.drain()
+
+    async with serving(script) as raw:
+        transport = _transport(raw)
+        assert (await _get(transport)).body == b'{"n": 1}'
+        assert (await _get(transport)).body == b'{"n": 2}'
+    assert raw.connections == 2  # the first connection was dropped, not pooled
+
+
+async def test_a_head_is_answered_by_its_header() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"  # and no body, as HEAD has
+    async with scripted(keep_answering(head)) as raw:
+        transport = _transport(raw)
+        answer = await transport.send("crm", Request("HEAD", "/x", {}), 1000, "HEAD /x")
+    assert (answer.status, answer.body) == (200, b"")
+
+
+def test_a_brotli_bomb_is_never_decoded_past_the_limit() -> None:
+    import tracemalloc
+
+    from connectors._http1 import _Decoder, _TooLarge
+
+    bomb = brotli.compress(b"\0" * (64 << 20), quality=1)
+    decoder = _Decoder("br", 10_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(_TooLarge):
+            decoder.decode(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # 64 MiB unpacked would show here
+
+
+async def test_bytes_past_the_gzip_body_or_an_endless_trailer_are_refused() -> None:
+    member = gzip.compress(b"{}")
+    trailing = _answer(member + b"J" * 5000, "Content-Encoding: gzip")
+    trailer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: "
+    async with scripted(keep_answering(trailing, trailer + b"x" * 300_000)) as raw:
+        transport = _transport(raw)
+        with pytest.raises(SourceBadResponse, match="bytes after the end of the compressed"):
+            await _get(transport, max_bytes=10_000)
+        with pytest.raises(SourceBadResponse, match="larger than 1000 bytes"):
+            await _get(transport)
+
+
+async def test_legacy_framing_is_read_as_other_clients_read_it() -> None:
+    bare_lf = b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}"
+    to_the_close = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, identity\r\n\r\n[1]"
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await raw.request(reader)
+        writer.write(bare_lf if raw.connections == 1 else to_the_close)
+        await writer.drain()
+
+    async with serving(script) as raw:
+        transport = _transport(raw)
+        assert (await _get(transport)).body == b"{}"
+        await transport.aclose()
+        transport = _transport(raw)
+        assert (await _get(transport)).body == b"[1]"
+
+
+async def test_an_answer_that_switches_protocols_is_a_bad_answer() -> None:
+    up = b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n"
+    async with scripted(keep_answering(up)) as raw:
+        with pytest.raises(SourceBadResponse, match="switches protocols"):
+            await _get(_transport(raw))
+
+
+async def test_what_http_cannot_carry_is_refused_and_names_are_punycode() -> None:
+    async with scripted(keep_answering(_answer(b"{}"))) as raw:
+        transport = _transport(raw)
+        bad = Request("GET", "/x", {"If-Match": "v\u20ac1"})
+        with pytest.raises(UnsupportedLookup, match="cannot carry"):
+            await transport.send("crm", bad, 1000, "GET /x")
+        idn = Http1Transport("", {}, connect_timeout=2.0, connections=1)
+        url = f"http://127.0.0.1:{raw.port}/b\u00fccher"
+        assert (await idn.send("crm", Request("GET", url, {}), 100, "GET")).body == b"{}"
+    assert raw.requests[0].startswith(b"GET /b%C3%BCcher HTTP/1.1\r\n")
+    punycode = Http1Transport("http://b\u00fccher.example/", {}, connect_timeout=1, connections=1)
+    assert punycode._base is not None and punycode._base.host == "xn--bcher-kva.example"

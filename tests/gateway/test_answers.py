@@ -12,6 +12,8 @@ import pytest
 from gateway.clock import ManualClock
 from gateway.events import CustomerChanged
 from gateway.planned import PlanStore
+from tests.support import legacy_rest
+from tests.support.dataset import ORDERS, PEOPLE, Order
 from tests.support.gateway import gateway, settings_from
 from tests.support.legacy_rest import LegacyRest
 from tests.support.plan_check import PlanCheck
@@ -156,3 +158,81 @@ async def test_a_request_begun_before_a_change_keeps_nothing(
         assert answers.get(b"body") is None
     finally:
         await gateway_.aclose()
+
+
+ORDERS_CONFIG = (
+    CONFIG
+    + """\
+      order:
+        get: /orders/{key}
+        children:
+          customer_no: /customers/{value}/orders
+        belongs_to: {entity: person, by: customer_no}
+        items: items
+        fields: {key: orderId, customer_ref: customerId, total: total.amount,
+                 currency: total.currency, placed_at: placedAt}
+"""
+)
+TRACED = """query Q($k: String!) @provenance {
+  customer(sourceKey: {source: "crm", key: $k}) { email orders(first: 5) { totalCount } } }"""
+FRAGMENT = """query Q($k: String!) @provenance { ...C }
+fragment C on Query { customer(sourceKey: {source: "crm", key: $k}, maxAge: 0) { email } }"""
+
+
+async def test_max_age_in_a_fragment_is_never_answered_from_a_kept_answer(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck
+) -> None:
+    clock = ManualClock()
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings, clock=clock) as client:
+        await _ask(client, FRAGMENT, k="P-2")
+        await _ask(client, FRAGMENT, k="P-2")  # planned
+        before = _calls(rest_system)
+        clock.advance(5)
+        third = await _ask(client, FRAGMENT, k="P-2")
+    email = third["extensions"]["provenance"]["customer.email"]
+    assert _calls(rest_system) > before  # maxAge: 0 asks the source every time
+    assert (email["cache"], email["ageSeconds"]) == ("miss", 0.0)
+    assert check.mismatches == []
+
+
+async def test_a_kept_answer_lives_no_longer_than_a_not_found_it_used(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    settings = settings_from(tmp_path, ORDERS_CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings, clock=clock) as client:
+        await _ask(client, TRACED, k="P-\u00fc")  # no orders: "not found", cached 10s
+        await _ask(client, TRACED, k="P-\u00fc")  # planned, and kept
+        new = Order("O-9", "P-\u00fc", "7.00", "EUR", "2026-04-01")
+        monkeypatch.setattr(legacy_rest, "ORDERS", [*ORDERS, new])
+        clock.advance(11)
+        later = await _ask(client, TRACED, k="P-\u00fc")
+    assert later["data"]["customer"]["orders"]["totalCount"] == 1
+    assert check.mismatches == []
+
+
+async def test_a_record_answered_anew_drops_the_answers_built_from_its_older_copy(
+    tmp_path: Path, rest_system: LegacyRest, check: PlanCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    plain = TRACED.replace(" orders(first: 5) { totalCount }", "")
+    forced = plain.replace("query Q", "query R").replace("$k})", "$k}, maxAge: 0)")
+    settings = settings_from(tmp_path, CONFIG, CRM_URL=rest_system.base_url, CACHE="true")
+    async with gateway(settings, clock=clock) as client:
+        await _ask(client, plain, k="P-2")
+        await _ask(client, plain, k="P-2")  # planned, kept
+        clock.advance(5)
+        moved = [
+            p if p.key != "P-2" else type(p)(**{**vars(p), "email": "bob@new.example"})
+            for p in PEOPLE
+        ]
+        monkeypatch.setattr(legacy_rest, "PEOPLE", moved)
+        assert (await _ask(client, forced, k="P-2"))["data"]["customer"]["email"] == (
+            "bob@new.example"
+        )  # the source asked again, without any webhook
+        clock.advance(1)
+        again = await _ask(client, plain, k="P-2")
+    assert again["data"]["customer"]["email"] == "bob@new.example"
+    assert again["extensions"]["provenance"]["customer.email"]["ageSeconds"] == 1.0
+    assert check.mismatches == []

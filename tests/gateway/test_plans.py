@@ -128,6 +128,17 @@ def test_what_plans_do_not_cover(document: str) -> None:
     assert store.learn(document, None) is None
 
 
+def test_a_directive_of_another_operation_leaves_this_one_planned() -> None:
+    from schema.build import build_schema
+
+    store = build_schema().plans
+    alone = 'query A { customer(id: "crm:P-1") { email } }'
+    both = alone + ' query B @provenance { customer(id: "crm:P-1") { email } }'
+    plain, traced = store.learn(both, "A"), store.learn(both, "B")
+    assert plain is not None and not plain.traced
+    assert traced is not None and traced.traced
+
+
 async def test_the_check_finds_a_plan_that_answers_differently(
     tmp_path: Path,
     rest_system: LegacyRest,
