@@ -101,7 +101,7 @@ async def _compare(port: int, specs: list[str], blocks: int, requests: int) -> N
     base = (inprocess.ROOT / "bench" / "peers" / "c360.yaml").read_text()
     base = base.replace("127.0.0.1:9001", f"127.0.0.1:{port}")
     os.environ["C360_CACHE"] = "false"
-    plain = json.loads((inprocess.PEERBENCH / "c360-query.json").read_text())
+    plain = json.loads(inprocess.QUERY.read_text())
     traced = {**plain, "query": plain["query"].replace(") {", ") @provenance {", 1)}
     queries = {s: traced if s == "provenance=on" else plain for s in specs}
     variants = {spec: _variant(spec) for spec in specs}

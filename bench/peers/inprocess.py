@@ -34,6 +34,7 @@ _NEAR = [p / "shared" / "peerbench" for p in (ROOT.parent, ROOT.parents[1])]
 PEERBENCH = Path(
     os.environ.get("PEERBENCH_DIR") or next((p for p in _NEAR if p.is_dir()), _NEAR[0])
 )
+QUERY = ROOT / "bench" / "peers" / "c360-query.json"  # the peer query, variable k = the id
 sys.path.insert(0, str(ROOT))
 
 from gateway.app import create_app  # noqa: E402
@@ -113,7 +114,7 @@ async def _main(args: argparse.Namespace, port: int) -> None:
         config.write_text(text)
         os.environ["C360_CACHE"] = "true" if args.cache else "false"
         app = create_app(load_settings(str(config)))
-    query = json.loads((PEERBENCH / "c360-query.json").read_text())
+    query = json.loads(QUERY.read_text())
     rng = random.Random(7)
     async with app.router.lifespan_context(app):
         await _drive(app, query, list(range(1, 1001)) if args.cache else [42] * 50, 32)

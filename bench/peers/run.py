@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _NEAR = [p / "shared" / "peerbench" / "run.sh" for p in (ROOT.parent, ROOT.parents[1])]
 RUN_SH = Path(os.environ.get("PEERBENCH") or next((p for p in _NEAR if p.exists()), _NEAR[0]))
 CONFIG = ROOT / "bench" / "peers" / "c360.yaml"
+QUERY = ROOT / "bench" / "peers" / "c360-query.json"  # one customer with its orders
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "\n## Against Hive Gateway"
 
@@ -38,6 +39,7 @@ def run(label: str, env: dict[str, str], duration: int, rounds: int) -> list[str
             **os.environ,
             **env,
             "C360_CONFIG": str(CONFIG),
+            "C360_QUERY": str(QUERY),
             "DURATION": str(duration),
             "ROUNDS": str(rounds),
         },
