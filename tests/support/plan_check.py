@@ -13,6 +13,7 @@ schema without the request metrics, so a request is counted once.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from strawberry.http import process_result
 from strawberry.types import ExecutionResult
 
 from gateway.batcher import Batcher, WindowKey
+from gateway.clock import ManualClock
 from gateway.context import GatewayContext
 from gateway.planned import PlanStore, RequestData, Unplanned, answer_body
 from gateway.recorded import Recording
@@ -96,7 +98,7 @@ class PlanCheck:
             planned, plan_calls = b"", Counter()
         _, general_calls = await self._general_replay(store, request, context, misses)
         general = orjson.dumps(process_result(result))
-        self._compare(query, general, planned, general_calls, plan_calls, misses)
+        self._compare(query, general, planned, general_calls, plan_calls, misses, context.runtime)
 
     async def planned(
         self, store: PlanStore, request: RequestData, context: GatewayContext, body: bytes
@@ -110,7 +112,7 @@ class PlanCheck:
             _, plan_calls = await self._plan_replay(store, request, context, misses)
         except Unplanned:
             plan_calls = Counter()
-        self._compare(request[0], general, body, general_calls, plan_calls, misses)
+        self._compare(request[0], general, body, general_calls, plan_calls, misses, context.runtime)
 
     async def _general_replay(
         self, store: PlanStore, request: RequestData, context: GatewayContext, misses: list[str]
@@ -160,7 +162,7 @@ class PlanCheck:
             _REPLAYING.reset(token)
         self.served_compared += 1
         general = orjson.dumps(process_result(result))
-        self._compare(query, general, body, Counter(), Counter(), [])
+        self._compare(query, general, body, Counter(), Counter(), [], runtime)
 
     def _general_schema(self, store: PlanStore) -> Any:
         from schema.build import build_schema
@@ -178,17 +180,28 @@ class PlanCheck:
         general_calls: Counter[WindowKey],
         plan_calls: Counter[WindowKey],
         misses: list[str],
+        runtime: Runtime,
     ) -> None:
         """Both answers the same bytes; both executors, replayed over the same answers (which
-        come back at once), the same calls of the sources."""
+        come back at once), the same calls of the sources. On a real clock, time passes
+        between a run and its replay: the ages provenance gives are the one thing let differ
+        (the fetch times they are counted from are compared)."""
+        if not isinstance(runtime.clock, ManualClock):
+            general, planned = _ageless(general), _ageless(planned)
         self.compared += 1
         self.documents.add(query)
         problems = []
         if misses:
             problems.append(f"the replay asked what the first run did not: {misses[:3]}")
         if general != planned:
+            at = next(
+                (i for i, (g, p) in enumerate(zip(general, planned, strict=False)) if g != p),
+                min(len(general), len(planned)),
+            )
+            start = max(0, at - 200)
             problems.append(
-                f"answers differ:\n  general {general[:600]!r}\n  planned {planned[:600]!r}"
+                f"answers differ from byte {at}:\n  general ...{general[start : at + 400]!r}"
+                f"\n  planned ...{planned[start : at + 400]!r}"
             )
         if general_calls != plan_calls:
             problems.append(f"calls differ: {dict(general_calls)} != {dict(plan_calls)}")
@@ -196,6 +209,13 @@ class PlanCheck:
             report = f"plan mismatch for {query[:200]!r}: " + "; ".join(problems)
             self.mismatches.append(report)
             raise AssertionError(report)
+
+
+_AGE = re.compile(rb'"ageSeconds":[-+0-9.eE]+')
+
+
+def _ageless(body: bytes) -> bytes:
+    return _AGE.sub(b'"ageSeconds":null', body)
 
 
 def _replayed(context: GatewayContext, misses: list[str]) -> GatewayContext:
