@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import orjson
@@ -46,24 +45,46 @@ AGE_MARK = "\x00c360:age\x00"  # where an encoded answer says a record's age (pr
 _MARK = orjson.dumps(AGE_MARK)
 
 
-@dataclass(frozen=True, slots=True)
 class KeptAnswer:
-    parts: tuple[bytes, ...]  # the answer, cut where it says a record's age
-    fetched: tuple[float, ...]  # when each of those records was fetched (Unix time)
-    expires: float  # Unix time its first record goes stale
-    records: frozenset[RecordId]
+    """An answer kept whole; its provenance, if it has any, written afresh for each serving."""
+
+    __slots__ = ("_ages", "_index", "_last", "expires", "parts", "records")
+
+    def __init__(
+        self,
+        parts: tuple[bytes, ...],
+        fetched: tuple[float, ...],
+        expires: float,
+        records: frozenset[RecordId],
+    ) -> None:
+        self.parts = parts  # the answer, cut where it says a record's age
+        self.expires = expires  # Unix time its first record goes stale
+        self.records = records
+        # the fetch times of its records, each once (a request's records share a few), and
+        # which of them each cut of the answer says the age of
+        self._ages = tuple(dict.fromkeys(fetched))
+        self._index = tuple(self._ages.index(at) for at in fetched)
+        self._last: tuple[tuple[float, ...], bytes] | None = None  # ages, the body they made
 
     def body(self, now: float) -> bytes:
         """The answer as a request served from it at ``now`` gets it: its provenance says
-        each record's age at that moment."""
+        each record's age at that moment (to a tenth of a second, so one body serves every
+        request of the same tenth)."""
         parts = self.parts
-        if not self.fetched:
+        if not self._index:
             return parts[0]
+        ages = tuple(age_seconds(at, now) for at in self._ages)
+        last = self._last
+        if last is not None and last[0] == ages:
+            return last[1]
+        written = [orjson.dumps(age) for age in ages]
         out = [parts[0]]
-        for fetched_at, part in zip(self.fetched, parts[1:], strict=True):
-            out.append(orjson.dumps(age_seconds(fetched_at, now)))
+        for index, part in zip(self._index, parts[1:], strict=True):
+            out.append(written[index])
             out.append(part)
-        return b"".join(out)
+        body = b"".join(out)
+        self._last = (ages, body)
+        return body
 
 
 class AnswerCache:
