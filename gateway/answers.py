@@ -123,14 +123,14 @@ class AnswerCache:
         fresh = remaining_freshness(recording, context.sources, now)
         if not fresh:
             return None  # no record (nothing to say how long it holds), or one already stale
+        refreshed = self._refreshed
+        if any(info.fetched_at < refreshed.get(r, 0.0) for r, info in recording.info.items()):
+            return None  # a source answered one of its records anew while it ran
         fetched: list[float] = []
         body = encode(dataclasses.replace(context, recording=_from_cache(recording)), fetched)
         parts = tuple(body.split(_MARK))
         if len(parts) != len(fetched) + 1:
             return None  # the mark is in the data itself: kept nowhere rather than wrong
-        refreshed = self._refreshed
-        if any(info.fetched_at < refreshed.get(r, 0.0) for r, info in recording.info.items()):
-            return None  # a source answered one of its records anew while it ran
         kept = KeptAnswer(parts, tuple(fetched), now + fresh, frozenset(recording.info))
         self._drop(key)
         self._kept[key] = kept

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from connectors.base import Connector
+from connectors.options import CachePolicy
 from gateway.recorded import Recording
 
 __all__ = ["remaining_freshness"]
@@ -28,10 +29,9 @@ def remaining_freshness(
         return None
     smallest: float | None = None
     for (source, entity), fetched_at in recording.found_nothing.items():
+        policy = _policy(sources, source, entity)
         # "nothing found" is kept for the shorter of not_found_ttl and ttl
-        connector = sources.get(source)
-        policy = connector.config.cache_policy(entity) if connector is not None else None
-        holds = min(policy.not_found_ttl, policy.ttl) if policy and policy.enabled else 0.0
+        holds = min(policy.not_found_ttl, policy.ttl) if policy is not None else 0.0
         left = max(0.0, holds - max(0.0, now - fetched_at))
         smallest = left if smallest is None else min(smallest, left)
     if smallest == 0.0:
@@ -40,12 +40,18 @@ def remaining_freshness(
     for (source, entity, _key), info in recording.info.items():
         ttl = ttls.get((source, entity))
         if ttl is None:
-            connector = sources.get(source)
-            policy = connector.config.cache_policy(entity) if connector is not None else None
-            ttl = ttls[(source, entity)] = policy.ttl if policy and policy.enabled else 0.0
+            policy = _policy(sources, source, entity)
+            ttl = ttls[(source, entity)] = policy.ttl if policy is not None else 0.0
         left = 0.0 if info.cache == "stale" else max(0.0, ttl - info.age(now))
         if smallest is None or left < smallest:
             smallest = left
             if left == 0.0:
                 break
     return smallest
+
+
+def _policy(sources: Mapping[str, Connector], source: str, entity: str) -> CachePolicy | None:
+    """The entity's cache policy, or None where nothing of it is cached."""
+    connector = sources.get(source)
+    policy = connector.config.cache_policy(entity) if connector is not None else None
+    return policy if policy is not None and policy.enabled else None

@@ -8,9 +8,10 @@ answer is byte for byte the general executor's (the test suite checks it on ever
 it sends, see ``tests/support/plan_check.py``).
 
 What a plan does not cover it declines, and the general executor answers: at compile time a
-document with directives, fragments on abstract types, introspection fields (but
-``__typename``), field
-extensions or a resolver that needs ``info`` (unless the schema gives a planned root for it);
+document with directives (but the operation's own ``@provenance``, whose entries a plan notes
+as the general executor's extension does), fragments on abstract types, introspection fields
+(but ``__typename``), field extensions or a resolver that needs ``info`` (unless the schema
+gives a planned root for it);
 at run time (:class:`Unplanned`) any error, a null where the schema forbids one, a source that
 failed, and every request with a role policy or an audit log.
 """
@@ -190,11 +191,13 @@ async def _object(fields: list[_Field], parent: Any, run: _Run, path: str | None
             answer[field.key] = value
             if at is not None and field.leaf and value is not None:
                 run.note(at, parent, field)
+    if not later:
+        return answer
     if len(later) == 1:
         done = [await later[0][2]]
-    elif later:
+    else:
         done = await asyncio.gather(*(v for _, _, v in later), return_exceptions=True)
-    for (field, at, _), value in zip(later, done if later else (), strict=True):
+    for (field, at, _), value in zip(later, done, strict=True):
         if isinstance(value, BaseException):
             raise value
         answer[field.key] = value

@@ -12,6 +12,7 @@ import pytest
 from gateway.clock import ManualClock
 from gateway.events import CustomerChanged
 from gateway.planned import PlanStore
+from tests.gateway.test_plans import ORDER_ENTITY
 from tests.support import legacy_rest
 from tests.support.dataset import ORDERS, PEOPLE, Order
 from tests.support.gateway import gateway, settings_from
@@ -160,19 +161,7 @@ async def test_a_request_begun_before_a_change_keeps_nothing(
         await gateway_.aclose()
 
 
-ORDERS_CONFIG = (
-    CONFIG
-    + """\
-      order:
-        get: /orders/{key}
-        children:
-          customer_no: /customers/{value}/orders
-        belongs_to: {entity: person, by: customer_no}
-        items: items
-        fields: {key: orderId, customer_ref: customerId, total: total.amount,
-                 currency: total.currency, placed_at: placedAt}
-"""
-)
+ORDERS_CONFIG = CONFIG + ORDER_ENTITY
 TRACED = """query Q($k: String!) @provenance {
   customer(sourceKey: {source: "crm", key: $k}) { email orders(first: 5) { totalCount } } }"""
 FRAGMENT = """query Q($k: String!) @provenance { ...C }

@@ -14,7 +14,20 @@ from tests.support.gateway import gateway, settings_from
 from tests.support.legacy_rest import LegacyRest
 from tests.support.plan_check import PlanCheck
 
-CONFIG = """\
+# the legacy REST system's orders, as a config's entity (under sources.crm.entities)
+ORDER_ENTITY = """\
+      order:
+        get: /orders/{key}
+        children:
+          customer_no: /customers/{value}/orders
+        belongs_to: {entity: person, by: customer_no}
+        items: items
+        fields: {key: orderId, customer_ref: customerId, total: total.amount,
+                 currency: total.currency, placed_at: placedAt}
+"""
+
+CONFIG = (
+    """\
 cache:
   enabled: false
 sources:
@@ -29,15 +42,9 @@ sources:
         items: items
         fields: {key: id, given_name: name.first, family_name: name.last,
                  email: emailAddress, updated_at: lastModified}
-      order:
-        get: /orders/{key}
-        children:
-          customer_no: /customers/{value}/orders
-        belongs_to: {entity: person, by: customer_no}
-        items: items
-        fields: {key: orderId, customer_ref: customerId, total: total.amount,
-                 currency: total.currency, placed_at: placedAt}
 """
+    + ORDER_ENTITY
+)
 
 CUSTOMER = """query Q($k: String!) { customer(sourceKey: {source: "crm", key: $k}) {
   __typename id name { full } email ...Sales } }
